@@ -9,6 +9,7 @@ import { nodes as cache } from './cache/index.js';
 import { nodes as markdown } from './markdown/index.js';
 import { nodes as http } from './http/index.js';
 import { nodes as notify } from './notify/index.js';
+import { nodes as arangodb } from './arangodb/index.js';
 import { nodes as db } from './db/index.js';
 import { nodes as s3 } from './s3/index.js';
 import { nodes as s3vector } from './s3vector/index.js';
@@ -59,6 +60,7 @@ const families: NodeDefinition[][] = [
   http,
   notify,
   db,
+  arangodb,
   s3,
   s3vector,
   ai,
