@@ -33,20 +33,24 @@ local BASE = {
   json_null = null,
 }
 local LIBS = { string = string, table = table, math = math, utf8 = utf8 }
+local function locked() error("the standard libraries are read-only in this sandbox", 2) end
+local LIB_MT = {}
+for name, lib in next, LIBS do
+  LIB_MT[name] = { __index = lib, __newindex = locked, __metatable = false,
+                   __pairs = function() return next, lib, nil end }
+end
+-- Globals resolve through this (shared, never reachable by scripts: the metatable is locked).
+local ENV_MT = { __index = BASE, __metatable = false }
 
 local I = {}
 
--- A fresh global table for one execution: copies of the allowed functions and libraries, so nothing one
--- script changes can reach the next. Also returns the two marker metatables of this execution.
+-- A fresh global table for one execution. Library tables are per-execution read-only views, so nothing
+-- one script changes (even with rawset) can reach the next. Also returns the two marker metatables of
+-- this execution. Building it costs a handful of allocations, not a copy of every library.
 function I.new_env()
   local array_mt, object_mt = {}, {}
-  local e = {}
-  for k, v in next, BASE do e[k] = v end
-  for name, lib in next, LIBS do
-    local c = {}
-    for k, v in next, lib do c[k] = v end
-    e[name] = c
-  end
+  local e = setmetatable({}, ENV_MT)
+  for name in next, LIBS do e[name] = setmetatable({}, LIB_MT[name]) end
   e._G = e
   e.json_array = function(t)
     if t == nil then t = {} elseif type(t) ~= "table" then error("json_array expects a table", 2) end
@@ -58,6 +62,15 @@ function I.new_env()
   end
   return e, array_mt, object_mt
 end
+
+-- The step's context: an empty table that fetches keys from the host on first use and caches them.
+local ctx_index, ctx_all, rawlen = H.ctx_index, H.ctx_all, rawlen
+local ctx_mt = {
+  __index = ctx_index,
+  __pairs = function(t) ctx_all(t) return next, t, nil end,
+  __len = function(t) ctx_all(t) return rawlen(t) end,
+}
+function I.make_ctx() return setmetatable({}, ctx_mt) end
 
 I.collect = function() collectgarbage() end
 I.memory_kb = function() return collectgarbage("count") end

@@ -20,6 +20,12 @@ import {
 
 export type LuaLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
+/** Where the lazy `ctx` table of an execution reads its keys from. */
+export interface CtxSource {
+  get(key: string): { found: true; value: unknown } | { found: false };
+  keys(): string[];
+}
+
 export interface LuaStateOptions {
   /** Bytes one execution may allocate beyond the state's baseline; 0 = unlimited. */
   memoryLimit: number;
@@ -196,6 +202,34 @@ class Shared {
       st.opts.print?.(parts.join('\t'));
       return 0;
     });
+    this.cfn('ctx_index', (L, st) => {
+      if (X.lua_type(L, 2) !== T_STRING || !st.ctxSource) return 0;
+      const key = w.readString(L, 2);
+      const r = st.ctxSource.get(key);
+      if (!r.found) return 0;
+      st.conv.push(L, r.value, `ctx.${key}`);
+      X.lua_pushvalue(L, 2);
+      X.lua_pushvalue(L, -2);
+      X.lua_rawset(L, 1);
+      return 1;
+    });
+    this.cfn('ctx_all', (L, st) => {
+      if (!st.ctxSource) return 0;
+      for (const key of st.ctxSource.keys()) {
+        w.pushString(L, key);
+        if (X.lua_rawget(L, 1) !== T_NIL) {
+          X.lua_settop(L, 1);
+          continue;
+        }
+        X.lua_settop(L, 1);
+        const r = st.ctxSource.get(key);
+        if (!r.found) continue;
+        w.pushString(L, key);
+        st.conv.push(L, r.value, `ctx.${key}`);
+        X.lua_rawset(L, 1);
+      }
+      return 0;
+    });
     this.cfn('uuid4', (L) => {
       w.pushString(L, randomUUID());
       return 1;
@@ -232,6 +266,8 @@ export class LuaState {
   private baseline = 0;
   deadline = 0;
   deadlineHit = false;
+  /** The context the current execution's `ctx` reads from. */
+  ctxSource: CtxSource | undefined;
   private closed = false;
 
   static async create(opts: LuaStateOptions): Promise<LuaState> {
@@ -303,6 +339,21 @@ export class LuaState {
     this.pcall(0, 3);
     X.lua_rawseti(L, LUA_REGISTRYINDEX, BigInt(this.objectMtRef));
     X.lua_rawseti(L, LUA_REGISTRYINDEX, BigInt(this.arrayMtRef));
+  }
+
+  /** Push a fresh lazy `ctx` table reading from `ctxSource`. */
+  pushCtx(): void {
+    this.internal('make_ctx');
+    this.pcall(0, 1);
+  }
+
+  /** Push this execution's marker metatable for JSON arrays or objects. */
+  pushMarker(kind: 'array' | 'object'): void {
+    this.w.X.lua_rawgeti(
+      this.L,
+      LUA_REGISTRYINDEX,
+      BigInt(kind === 'array' ? this.arrayMtRef : this.objectMtRef),
+    );
   }
 
   /** Names every execution environment defines (for undefined-global warnings). */
@@ -409,6 +460,14 @@ export class LuaState {
 
   /** Convert the value on top of the stack to JS and pop it. */
   popJs(what = '$'): unknown {
+    const X = this.w.X;
+    const t = X.lua_type(this.L, -1) as number;
+    if (t !== T_TABLE) {
+      // Scalars cannot raise a Lua error while read: skip the protected call.
+      const v = this.conv.read(this.L, X.lua_gettop(this.L) as number, what);
+      X.lua_settop(this.L, -2);
+      return v;
+    }
     let out: unknown;
     this.protect(1, 0, (L) => {
       out = this.conv.read(L, 1, what);
