@@ -1,4 +1,5 @@
-// Node family 'shell' (see docs/contributing.md for how a family is laid out).
+// Node family 'shell': shell_command (NODES 4).
 import type { NodeDefinition } from '../types.js';
+import { shellCommand } from './command.js';
 
-export const nodes: NodeDefinition[] = [];
+export const nodes: NodeDefinition[] = [shellCommand] as NodeDefinition[];
