@@ -1,6 +1,7 @@
 // Calling a node: defaults, interpolation of the parameters the node declares as interpolated, then run().
-import type { NodeContext, NodeDefinition, NodeOutput } from '../nodes/types.js';
+
 import { withDefaults } from '../nodes/params.js';
+import type { NodeContext, NodeDefinition, NodeOutput } from '../nodes/types.js';
 import { interpolate, interpolateDeep } from './interpolate.js';
 
 /** The config a node's run() receives: defaults filled, I / I* parameters rendered against `ctx`. */

@@ -4,9 +4,9 @@
 // carried; library functions and tables are re-bound by name; anything else is a load error naming the
 // step and the variable.
 import { stringConstants } from './bytecode.js';
+import { typeName } from './convert.js';
 import type { LuaState } from './state.js';
 import { T_BOOLEAN, T_FUNCTION, T_LIGHTUSERDATA, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './wasm.js';
-import { typeName } from './convert.js';
 
 export type Ref =
   | { k: 'nil' }

@@ -1,6 +1,6 @@
 // The one bounded Lua <-> JSON converter (CORE 2.4, Required rules). It walks values with the raw C API and
 // must run inside a protected call (see LuaState.protect), because pushing can raise "not enough memory".
-import { T_BOOLEAN, T_LIGHTUSERDATA, T_NIL, T_NUMBER, T_STRING, T_TABLE, type LuaWasm } from './wasm.js';
+import { type LuaWasm, T_BOOLEAN, T_LIGHTUSERDATA, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './wasm.js';
 
 export interface ConversionLimits {
   /** IRONFLOW_MAX_CONVERSION_DEPTH */

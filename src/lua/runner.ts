@@ -1,9 +1,11 @@
 // The LuaRunner the engine gives to the `code` and `foreach` nodes: jobs go to the worker pool with the
 // context keys the handler mentions sent along (eagerly), so small reads cost no round trip and a large
 // value the handler never touches is never copied.
+
+import type { Logger, LuaRunner } from '../nodes/types.js';
 import { NodeError } from '../util/errors.js';
-import type { LuaRunner, Logger } from '../nodes/types.js';
-import { type Graph } from './capture.js';
+import { jsonSizeWithin } from '../util/json.js';
+import type { Graph } from './capture.js';
 import { openPayload, payloadId } from './payload.js';
 import { LuaPool, type PoolOptions } from './pool.js';
 import type { JobOutput } from './protocol.js';
@@ -20,27 +22,6 @@ export interface RunnerOptions extends PoolOptions {
 /** Values up to this estimated size travel with the job; larger ones are fetched only if read. */
 const EAGER_VALUE_BYTES = 64 * 1024;
 const EAGER_TOTAL_BYTES = 256 * 1024;
-
-/** A cheap upper-bounded size estimate: stops walking once `budget` is exceeded. */
-function sizeWithin(v: unknown, budget: number): number {
-  let used = 0;
-  const walk = (x: unknown): boolean => {
-    if (used > budget) return false;
-    if (typeof x === 'string') used += x.length + 2;
-    else if (x === null || typeof x !== 'object') used += 8;
-    else if (Array.isArray(x)) {
-      used += 2;
-      for (const e of x) if (!walk(e)) return false;
-    } else {
-      for (const [k, e] of Object.entries(x)) {
-        used += k.length + 4;
-        if (!walk(e)) return false;
-      }
-    }
-    return used <= budget;
-  };
-  return walk(v) ? used : Number.POSITIVE_INFINITY;
-}
 
 const hintCache = new Map<string, string[]>();
 
@@ -74,7 +55,7 @@ function eagerValues(ctx: Readonly<Record<string, unknown>>, hints: string[]): R
   let total = 0;
   for (const k of hints) {
     if (!Object.hasOwn(ctx, k)) continue;
-    const size = sizeWithin(ctx[k], EAGER_VALUE_BYTES);
+    const size = jsonSizeWithin(ctx[k], EAGER_VALUE_BYTES);
     if (total + size > EAGER_TOTAL_BYTES) continue;
     total += size;
     out[k] = ctx[k];

@@ -1,7 +1,7 @@
 // One sandboxed Lua state: created with only the allowlisted libraries, a memory cap enforced by our
 // allocator, the prelude of prelude.ts, and JS-backed helper globals. Every call into Lua goes through here.
 import { randomUUID } from 'node:crypto';
-import { type ConversionLimits, ConversionError, Converter, typeName } from './convert.js';
+import { ConversionError, type ConversionLimits, Converter, typeName } from './convert.js';
 import { PRELUDE } from './prelude.js';
 import {
   LONGJMP,

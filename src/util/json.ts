@@ -68,3 +68,26 @@ export function jsonType(v: unknown): string {
 export function formatSeconds(s: number): string {
   return `${Number.isInteger(s) ? s.toFixed(0) : String(s)}s`;
 }
+
+/**
+ * Approximate JSON size of a value, walking at most until `budget` bytes: returns Infinity beyond it, so
+ * asking "is this under 2 MiB" never costs more than 2 MiB of walking.
+ */
+export function jsonSizeWithin(v: unknown, budget: number): number {
+  let used = 0;
+  const walk = (x: unknown): boolean => {
+    if (typeof x === 'string') used += x.length + 2;
+    else if (x === null || typeof x !== 'object') used += 8;
+    else if (Array.isArray(x)) {
+      used += 2;
+      for (const e of x) if (!walk(e)) return false;
+    } else {
+      for (const k in x) {
+        used += k.length + 4;
+        if (!walk((x as Record<string, unknown>)[k])) return false;
+      }
+    }
+    return used <= budget;
+  };
+  return walk(v) ? used : Number.POSITIVE_INFINITY;
+}

@@ -1,0 +1,35 @@
+// What every command does first (CORE 7.2, IF-018): load dotenv, then the config file, then resolve
+// settings as flag > environment (dotenv included) > ironflow.yaml > default, and check them.
+import { loadDotenv } from '../config/dotenv.js';
+import { type FileConfig, loadConfigFile } from '../config/file.js';
+import { checkSettings, overrideSetting, S } from '../config/settings.js';
+import type { StateStore } from '../store/types.js';
+
+export interface CliGlobals {
+  dotenv?: string;
+  config?: string;
+  storeDir?: string;
+  store?: string;
+}
+
+export async function setup(opts: CliGlobals): Promise<FileConfig> {
+  loadDotenv(opts.dotenv);
+  const config = await loadConfigFile(opts.config);
+  if (process.env[S.maxConcurrentTasks.env] === undefined && config.max_concurrent_tasks !== undefined) {
+    overrideSetting(S.maxConcurrentTasks.env, config.max_concurrent_tasks);
+  }
+  checkSettings();
+  return config;
+}
+
+/** The run store of a command (JSON directory: flag > IRONFLOW_STORE_DIR > STORE_DIR > YAML > data/runs). */
+export async function openCliStore(opts: CliGlobals, config: FileConfig): Promise<StateStore> {
+  const { JsonStore } = await import('../store/json.js');
+  const dir =
+    opts.storeDir ??
+    process.env.IRONFLOW_STORE_DIR ??
+    process.env.STORE_DIR ??
+    config.store_dir ??
+    'data/runs';
+  return new JsonStore(dir).open();
+}

@@ -1,0 +1,185 @@
+// The engine facade used by the CLI, the API and the library: load a flow, check it, run it.
+import { open } from 'node:fs/promises';
+import { concurrencyLimit, S } from '../config/settings.js';
+import { LoadFailure, loadFlow } from '../lua/loader.js';
+import { PooledLuaRunner } from '../lua/runner.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import { registry as builtins } from '../nodes/registry.js';
+import type { Logger, LuaRunner, NodeServices, SubflowRunner } from '../nodes/types.js';
+import type { StateStore } from '../store/types.js';
+import { FlowLoadError, ValidationError, type ValidationIssue } from '../util/errors.js';
+import { textLogger } from '../util/logger.js';
+import type { RunEventListener } from './events.js';
+import { processResources, type ResourcePool } from './resources.js';
+import { executeFlow } from './scheduler.js';
+import type { Context, FlowDefinition, RunInfo } from './types.js';
+import { type ValidationReport, validateFlow } from './validate.js';
+
+export interface EngineOptions {
+  store: StateStore;
+  registry?: NodeRegistry;
+  logger?: Logger;
+  /** Where Lua `print` goes (default stdout). */
+  print?: (line: string) => void;
+  resources?: ResourcePool;
+  subflows?: SubflowRunner;
+  /** Steps of one run that may execute at once (default IRONFLOW_MAX_CONCURRENT_TASKS or CPUs). */
+  concurrency?: number;
+}
+
+export interface LoadedFlow {
+  flow: FlowDefinition;
+  /** Problems found while loading that validation reports (e.g. a syntax error in a code source). */
+  issues: ValidationIssue[];
+}
+
+export interface RunOptions {
+  runId?: string;
+  signal?: AbortSignal;
+  onEvent?: RunEventListener;
+  parent?: { runId: string; step: string };
+  hiddenKeys?: readonly string[];
+  concurrency?: number;
+  onCreated?: (runId: string) => void;
+}
+
+/** Env lookup for Lua's env(), honouring IRONFLOW_ENV_ALLOWLIST (IF-052b). */
+export function luaEnv(name: string): string | undefined {
+  const allow = process.env.IRONFLOW_ENV_ALLOWLIST;
+  if (allow !== undefined && !allow.split(',').some((n) => n.trim() === name)) return undefined;
+  return process.env[name];
+}
+
+/** Read a flow file: regular files only, bounded by IRONFLOW_MAX_FLOW_SOURCE_BYTES. */
+export async function readFlowFile(path: string): Promise<string> {
+  const limit = S.maxFlowSourceBytes.get();
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(path, 'r');
+    const st = await fh.stat();
+    if (!st.isFile()) throw new FlowLoadError(`Failed to read flow file '${path}': not a regular file`);
+    if (st.size > limit) {
+      throw new FlowLoadError(
+        `Failed to read flow file '${path}': ${st.size} bytes is more than IRONFLOW_MAX_FLOW_SOURCE_BYTES (${limit})`,
+      );
+    }
+    return await fh.readFile('utf8');
+  } catch (e) {
+    if (e instanceof FlowLoadError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ENOENT'
+        ? 'No such file or directory'
+        : err.code === 'EACCES'
+          ? 'Permission denied'
+          : err.message;
+    throw new FlowLoadError(`Failed to read flow file '${path}': ${why}`);
+  } finally {
+    await fh?.close();
+  }
+}
+
+export class Engine {
+  readonly registry: NodeRegistry;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  private readonly print: (line: string) => void;
+  private readonly resources: ResourcePool;
+  private runner: PooledLuaRunner | undefined;
+  private readonly services: NodeServices;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.registry = opts.registry ?? builtins;
+    this.store = opts.store;
+    this.logger = opts.logger ?? textLogger();
+    this.print = opts.print ?? ((line) => process.stdout.write(`${line}\n`));
+    this.resources = opts.resources ?? processResources;
+    const lazy: LuaRunner = {
+      runCode: (req) => this.lua().runCode(req),
+      runForeach: (req) => this.lua().runForeach(req),
+    };
+    this.services = { lua: lazy, resources: this.resources, subflows: opts.subflows };
+  }
+
+  private lua(): PooledLuaRunner {
+    this.runner ??= new PooledLuaRunner({
+      size: S.luaWorkers.get(),
+      memoryLimit: S.luaMaxMemory.get(),
+      conversion: { maxDepth: S.maxConversionDepth.get(), maxNodes: S.maxConversionNodes.get() },
+      maxMs: S.luaMaxSeconds.get() * 1000,
+      log: this.logger,
+      print: this.print,
+    });
+    return this.runner;
+  }
+
+  /** Start a Lua worker in the background (about 60 ms), when a flow is known to need one. */
+  warmLua(): void {
+    this.lua().pool.warm();
+  }
+
+  setSubflows(subflows: SubflowRunner): void {
+    this.services.subflows = subflows;
+  }
+
+  /** Evaluate flow source. `file` names it in messages (a path, or `<inline>`). */
+  async loadSource(source: string, file = '<inline>'): Promise<LoadedFlow> {
+    try {
+      return await loadFlow(source, file, {
+        nodeNames: this.registry.names(),
+        maxMs: S.luaMaxSeconds.get() * 1000,
+        hookInterval: S.luaHookInterval.get(),
+        memoryLimit: S.luaMaxMemory.get(),
+        conversion: { maxDepth: S.maxConversionDepth.get(), maxNodes: S.maxConversionNodes.get() },
+        env: luaEnv,
+        print: this.print,
+        log: (level, message) => this.logger[level === 'trace' ? 'debug' : level](`<lua> ${message}`),
+      });
+    } catch (e) {
+      if (e instanceof LoadFailure) throw new FlowLoadError(e.message);
+      throw e;
+    }
+  }
+
+  async loadFile(path: string): Promise<LoadedFlow> {
+    return this.loadSource(await readFlowFile(path), path);
+  }
+
+  /** Every validation problem of a loaded flow (CORE 1.7), and its warnings. */
+  check(loaded: LoadedFlow): ValidationReport {
+    return validateFlow(loaded.flow, this.registry, loaded.issues);
+  }
+
+  /** Validate, then run. A flow with validation errors throws ValidationError and creates no run. */
+  async run(loaded: LoadedFlow, ctx: Context, opts: RunOptions = {}): Promise<RunInfo> {
+    const report = this.check(loaded);
+    if (report.errors.length > 0) throw new ValidationError(report.errors);
+    return this.execute(loaded.flow, ctx, opts);
+  }
+
+  /** Run an already validated flow. */
+  execute(flow: FlowDefinition, ctx: Context, opts: RunOptions = {}): Promise<RunInfo> {
+    if (flow.steps.some((s) => s.node_type === 'code' || s.node_type === 'foreach')) this.warmLua();
+    return executeFlow(flow, ctx, {
+      registry: this.registry,
+      store: this.store,
+      services: this.services,
+      logger: this.logger,
+      runId: opts.runId,
+      concurrency: concurrencyLimit(opts.concurrency ?? this.opts.concurrency),
+      signal: opts.signal,
+      maxRunSeconds: S.maxRunSeconds.get(),
+      onEvent: opts.onEvent,
+      parent: opts.parent,
+      hiddenKeys: opts.hiddenKeys,
+      maxOutputBytes: S.maxTaskOutputBytes.get(),
+      onCreated: opts.onCreated,
+    });
+  }
+
+  /** Stop the Lua workers. Process-wide resources (pools) are closed by their owner at shutdown. */
+  async close(): Promise<void> {
+    await this.runner?.close();
+    this.runner = undefined;
+  }
+}
