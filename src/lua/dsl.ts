@@ -116,6 +116,13 @@ end
 env.Flow = Flow
 env.nodes = nodes
 
+-- Non-finite numbers cannot cross as JSON; pass them as text so validation can name the problem.
+local huge = math.huge
+local function num(v)
+  if type(v) == "number" and (v ~= v or v == huge or v == -huge) then return tostring(v) end
+  return v
+end
+
 -- Flatten a returned flow into plain tables the host converts to JSON. Handler functions are returned
 -- separately (fns[i] belongs to steps[i]) because they travel as signed bytecode, not as JSON.
 local function extract(flow)
@@ -124,8 +131,8 @@ local function extract(flow)
   if type(flow._steps) ~= "table" then return nil, "Flow must have steps: _steps is " .. type(flow._steps) end
   local steps, fns = {}, {}
   for i, rec in ipairs(flow._steps) do
-    local s = { name = rec.name, deps = rec.deps, max_retries = rec.max_retries, backoff_s = rec.backoff_s,
-                timeout_s = rec.timeout_s, route = rec.route, on_error = rec.on_error, line = rec.line,
+    local s = { name = rec.name, deps = rec.deps, max_retries = num(rec.max_retries), backoff_s = num(rec.backoff_s),
+                timeout_s = num(rec.timeout_s), route = rec.route, on_error = rec.on_error, line = rec.line,
                 timeout_set = rec.timeout_set, retries_set = rec.retries_set }
     local h = rec.handler
     if type(h) == "function" then

@@ -104,7 +104,7 @@ export function executeCode(st: LuaState, req: CodeRequest, ctx: CtxSource): unk
       st.pcall(0, 1);
     }
     if (X.lua_type(L, -1) === 0) return undefined;
-    return st.popJs('result');
+    return st.popJs();
   } catch (e) {
     throw prefixError(e, prefix);
   } finally {

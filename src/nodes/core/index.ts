@@ -2,6 +2,7 @@
 import type { NodeDefinition } from '../types.js';
 import { code } from './code.js';
 import { delay } from './delay.js';
+import { foreach } from './foreach.js';
 import { jsonParse, jsonStringify } from './json.js';
 import { ifBodyContains, ifHttpStatus, ifNode, switchNode } from './routing.js';
 import { hash, log, templateRender } from './utility.js';
@@ -14,6 +15,7 @@ export const nodes: NodeDefinition[] = [
   jsonStringify,
   delay,
   code,
+  foreach,
   ifNode,
   switchNode,
   ifHttpStatus,
