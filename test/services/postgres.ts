@@ -90,3 +90,9 @@ export async function startPostgres(): Promise<PgServer> {
     },
   };
 }
+
+/** Service entry for example sidecars (`"services": ["postgres"]`): gives DATABASE_URL. */
+export default async function start(): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  const pg = await startPostgres();
+  return { env: { DATABASE_URL: pg.url }, stop: pg.stop };
+}

@@ -60,3 +60,9 @@ export async function startRedis(): Promise<RedisServer> {
     stop: kill,
   };
 }
+
+/** Service entry for example sidecars (`"services": ["redis"]`): gives REDIS_URL. */
+export default async function start(): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  const r = await startRedis();
+  return { env: { REDIS_URL: r.url }, stop: r.stop };
+}
