@@ -41,6 +41,8 @@ export interface RunOptions {
   hiddenKeys?: readonly string[];
   concurrency?: number;
   onCreated?: (runId: string) => void;
+  /** Flow files from the root run down to this one (set for child runs). */
+  lineage?: readonly string[];
 }
 
 /** Env lookup for Lua's env(), honouring IRONFLOW_ENV_ALLOWLIST (IF-052b). */
@@ -174,6 +176,7 @@ export class Engine {
       hiddenKeys: opts.hiddenKeys,
       maxOutputBytes: S.maxTaskOutputBytes.get(),
       onCreated: opts.onCreated,
+      lineage: opts.lineage,
     });
   }
 

@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   maxOutputBytes: number;
   /** Called once the run record exists (before any step runs). */
   onCreated?: (runId: string) => void;
+  /** Flow files from the root run down to this one (default: this flow's file). */
+  lineage?: readonly string[];
 }
 
 type State = 'waiting' | 'running' | 'success' | 'failed' | 'skipped' | 'cancelled';
@@ -425,6 +427,7 @@ class RunCoordinator {
               signal: ac.signal,
               log,
               runId: this.id,
+              lineage: this.opts.lineage ?? [this.flow.source],
               services: this.opts.services,
               interpolate: (str) => interpolate(str, ctx),
             }),

@@ -35,12 +35,16 @@ export interface LuaRunner {
 
 /** Runs child flows for the composition nodes (subworkflow, parallel_subworkflows). */
 export interface SubflowRunner {
+  /** Run a child flow file as a recorded child run of `parent`. */
   run(req: {
     /** Absolute path of the child flow file. */
     path: string;
+    /** The child's initial context (the node does the input mapping; `_flow_dir` included). */
     ctx: Context;
+    parent: { runId: string; step: string; lineage: readonly string[] };
+    /** Aborting it cancels the child run (a parent step timeout reaches its children). */
     signal: AbortSignal;
-    /** false = fire-and-forget: resolves once the child is recorded as started. */
+    /** false = fire-and-forget: resolves once the child run is recorded as started. */
     wait: boolean;
   }): Promise<{ run_id: string; flow_name: string; status: string; ctx: Context; error?: string }>;
 }
@@ -71,6 +75,8 @@ export interface NodeContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly runId: string;
+  /** Flow files from the root run down to this run (the last one is this run's flow). */
+  readonly lineage: readonly string[];
   readonly services: NodeServices;
   /** Render ${ctx…} placeholders of a string against this step's context. */
   interpolate(s: string): string;

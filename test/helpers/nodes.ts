@@ -1,10 +1,11 @@
 // Run one node directly, as the engine would, without a flow: static check, defaults, interpolation, run.
+
+import { interpolate } from '../../src/engine/interpolate.js';
 import { invokeNode } from '../../src/engine/invoke.js';
 import { ResourcePool } from '../../src/engine/resources.js';
-import { interpolate } from '../../src/engine/interpolate.js';
 import { checkParams } from '../../src/nodes/params.js';
 import { registry } from '../../src/nodes/registry.js';
-import type { LuaRunner, Logger, NodeOutput, NodeServices } from '../../src/nodes/types.js';
+import type { Logger, LuaRunner, NodeOutput, NodeServices } from '../../src/nodes/types.js';
 import { ValidationError } from '../../src/util/errors.js';
 
 export interface LogLine {
@@ -65,6 +66,7 @@ export async function runNode(
       signal: opts.signal ?? new AbortController().signal,
       log,
       runId: '00000000-0000-4000-8000-000000000000',
+      lineage: ['/test/flow.lua'],
       services: { lua: opts.lua ?? noLua, resources: opts.resources ?? new ResourcePool(), ...opts.services },
       interpolate: (s) => interpolate(s, ctx),
     },
