@@ -1,4 +1,5 @@
-// Node family 'arangodb' (see docs/contributing.md for how a family is laid out).
+// Node family 'arangodb': arangodb_aql (NODES 16.3).
 import type { NodeDefinition } from '../types.js';
+import { arangodbAql } from './aql.js';
 
-export const nodes: NodeDefinition[] = [];
+export const nodes: NodeDefinition[] = [arangodbAql] as NodeDefinition[];

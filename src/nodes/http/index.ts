@@ -1,4 +1,11 @@
-// Node family 'http' (see docs/contributing.md for how a family is laid out).
+// Node family 'http': http_request and http_get/post/put/delete (NODES 3).
 import type { NodeDefinition } from '../types.js';
+import { httpDelete, httpGet, httpPost, httpPut, httpRequest } from './request.js';
 
-export const nodes: NodeDefinition[] = [];
+export const nodes: NodeDefinition[] = [
+  httpRequest,
+  httpGet,
+  httpPost,
+  httpPut,
+  httpDelete,
+] as NodeDefinition[];
