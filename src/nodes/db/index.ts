@@ -1,4 +1,5 @@
-// Node family 'db' (see docs/contributing.md for how a family is laid out).
+// Node family 'db': SQL on SQLite and PostgreSQL (NODES 16.1, 16.2).
 import type { NodeDefinition } from '../types.js';
+import { dbExec, dbQuery } from './nodes.js';
 
-export const nodes: NodeDefinition[] = [];
+export const nodes: NodeDefinition[] = [dbQuery, dbExec] as NodeDefinition[];
