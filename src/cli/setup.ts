@@ -22,14 +22,9 @@ export async function setup(opts: CliGlobals): Promise<FileConfig> {
   return config;
 }
 
-/** The run store of a command (JSON directory: flag > IRONFLOW_STORE_DIR > STORE_DIR > YAML > data/runs). */
+/** The run store of a command: --store > IRONFLOW_STORE > YAML storage > the JSON directory (src/store/open.ts). */
 export async function openCliStore(opts: CliGlobals, config: FileConfig): Promise<StateStore> {
-  const { JsonStore } = await import('../store/json.js');
-  const dir =
-    opts.storeDir ??
-    process.env.IRONFLOW_STORE_DIR ??
-    process.env.STORE_DIR ??
-    config.store_dir ??
-    'data/runs';
-  return new JsonStore(dir).open();
+  const { openStore, resolveStoreSpec } = await import('../store/open.js');
+  const resolved = resolveStoreSpec({ flag: opts.store, storeDirFlag: opts.storeDir, env: process.env, yaml: config });
+  return openStore(resolved.spec, resolved.options);
 }
