@@ -12,6 +12,7 @@ import { textLogger } from '../util/logger.js';
 import type { RunEventListener } from './events.js';
 import { processResources, type ResourcePool } from './resources.js';
 import { executeFlow } from './scheduler.js';
+import { EngineSubflows } from './subflows.js';
 import type { Context, FlowDefinition, RunInfo } from './types.js';
 import { type ValidationReport, validateFlow } from './validate.js';
 
@@ -100,7 +101,11 @@ export class Engine {
       runCode: (req) => this.lua().runCode(req),
       runForeach: (req) => this.lua().runForeach(req),
     };
-    this.services = { lua: lazy, resources: this.resources, subflows: opts.subflows };
+    this.services = {
+      lua: lazy,
+      resources: this.resources,
+      subflows: opts.subflows ?? new EngineSubflows(this),
+    };
   }
 
   private lua(): PooledLuaRunner {
@@ -182,6 +187,8 @@ export class Engine {
 
   /** Stop the Lua workers. Process-wide resources (pools) are closed by their owner at shutdown. */
   async close(): Promise<void> {
+    // Child runs still in flight (fire-and-forget ones above all) finish first: they may need Lua workers.
+    if (this.services.subflows instanceof EngineSubflows) await this.services.subflows.close();
     await this.runner?.close();
     this.runner = undefined;
   }

@@ -53,7 +53,19 @@ class StopRun extends Error {
   }
 }
 
-const now = () => new Date().toISOString();
+// Timestamps are taken several times per step: format the second once and append the milliseconds.
+let stampSecond = -1;
+let stampPrefix = '';
+function now(): string {
+  const ms = Date.now();
+  const sec = Math.floor(ms / 1000);
+  if (sec !== stampSecond) {
+    stampSecond = sec;
+    stampPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+  }
+  const frac = ms - sec * 1000;
+  return `${stampPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+}
 
 export async function executeFlow(
   flow: FlowDefinition,
@@ -246,6 +258,36 @@ class RunCoordinator {
     if (this.stop) return;
     this.stop = reason;
     this.runAbort.abort(reason);
+    for (const cancel of [...this.cancellers]) cancel();
+  }
+
+  /** Attempts waiting on the run's own signal: rejected directly when the run stops (no listener each). */
+  private readonly cancellers = new Set<() => void>();
+
+  /** Resolve with `p`, or reject as soon as `signal` aborts (a late result is dropped). */
+  private race<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal !== this.runAbort.signal) return raceAbort(p, signal);
+    if (signal.aborted) {
+      p.catch(() => {});
+      return Promise.reject(signal.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const cancel = () => {
+        p.catch(() => {});
+        reject(signal.reason);
+      };
+      this.cancellers.add(cancel);
+      p.then(
+        (v) => {
+          this.cancellers.delete(cancel);
+          resolve(v);
+        },
+        (e) => {
+          this.cancellers.delete(cancel);
+          reject(e);
+        },
+      );
+    });
   }
 
   private terminal(i: number, st: Exclude<State, 'waiting' | 'running'>): void {
@@ -388,18 +430,21 @@ class RunCoordinator {
         ...(f.output ? { _error_output: f.output } : {}),
       };
     }
-    const ac = new AbortController();
-    const onRunAbort = () => ac.abort(this.runAbort.signal.reason);
-    if (this.runAbort.signal.aborted) onRunAbort();
-    this.runAbort.signal.addEventListener('abort', onRunAbort, { once: true });
+    // A step with a timeout gets its own signal; others share the run's (most steps, no cost per step).
     const t = s.def.timeout_s;
-    const timer =
-      t !== undefined
-        ? setTimeout(
-            () => ac.abort(new TimeoutError(`Task '${name}' timed out after ${formatSeconds(t)} total`)),
-            t * 1000,
-          )
-        : undefined;
+    let ac: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const onRunAbort = () => ac?.abort(this.runAbort.signal.reason);
+    if (t !== undefined) {
+      ac = new AbortController();
+      if (this.runAbort.signal.aborted) onRunAbort();
+      this.runAbort.signal.addEventListener('abort', onRunAbort, { once: true });
+      timer = setTimeout(
+        () => ac!.abort(new TimeoutError(`Task '${name}' timed out after ${formatSeconds(t)} total`)),
+        t * 1000,
+      );
+    }
+    const signal = ac ? ac.signal : this.runAbort.signal;
     const attempts = s.def.retry.max_retries + 1;
     const log = childLogger(this.opts.logger, name);
     let lastError = '';
@@ -419,19 +464,19 @@ class RunCoordinator {
           ts: started,
         });
         try {
-          const out = await raceAbort(
+          const out = await this.race(
             invokeNode(def, s.def.config, {
               step: name,
               nodeType,
               ctx,
-              signal: ac.signal,
+              signal,
               log,
               runId: this.id,
               lineage: this.opts.lineage ?? [this.flow.source],
               services: this.opts.services,
               interpolate: (str) => interpolate(str, ctx),
             }),
-            ac.signal,
+            signal,
           );
           const output = cleanOutput(out);
           this.views.setOutput(s.index, output);
@@ -457,7 +502,7 @@ class RunCoordinator {
           });
           return 'success';
         } catch (e) {
-          if (ac.signal.aborted) return this.aborted(s, attempt, started, t0, ac.signal.reason);
+          if (signal.aborted) return this.aborted(s, attempt, started, t0, signal.reason);
           lastError = errorChain(e);
           lastOutput = e instanceof NodeError && e.output ? cleanOutput(e.output) : undefined;
           const finished = now();
@@ -489,9 +534,9 @@ class RunCoordinator {
               `attempt ${attempt} of ${attempts} failed, retrying in ${formatSeconds(delay / 1000)}: ${lastError}`,
             );
             try {
-              await this.backoff(delay, ac.signal);
+              await this.backoff(delay, signal);
             } catch {
-              return this.aborted(s, attempt, started, t0, ac.signal.reason);
+              return this.aborted(s, attempt, started, t0, signal.reason);
             }
           } else {
             if (!retryable) attempt = attempts;
@@ -519,7 +564,7 @@ class RunCoordinator {
       return 'failed';
     } finally {
       if (timer) clearTimeout(timer);
-      this.runAbort.signal.removeEventListener('abort', onRunAbort);
+      if (ac) this.runAbort.signal.removeEventListener('abort', onRunAbort);
     }
   }
 

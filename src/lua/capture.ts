@@ -56,12 +56,6 @@ export function captureFunction(st: LuaState, known: KnownValues, what: string, 
   const upvalueIds = new Map<number, Array<[number, number]>>();
   const hints = new Set<string>();
   let nodes = 0;
-  const chunks: Uint8Array[] = [];
-  const writer = w.addFunction((_L: number, p: number, sz: number) => {
-    w.refresh();
-    chunks.push(w.u8.slice(p, p + sz));
-    return 0;
-  }, 'iiiii');
 
   const visit = (idx: number, path: string): Ref => {
     if (++nodes > maxNodes)
@@ -146,10 +140,8 @@ export function captureFunction(st: LuaState, known: KnownValues, what: string, 
     seen.set(ptr, ref);
     const top = X.lua_gettop(L) as number;
     X.lua_pushvalue(L, idx);
-    chunks.length = 0;
-    X.lua_dump(L, writer, 0, 0);
+    const code = st.dumpTop();
     X.lua_settop(L, top);
-    const code = Buffer.concat(chunks);
     rec.code = code.toString('base64');
     for (const h of stringConstants(code)) hints.add(h);
     for (let n = 1; ; n++) {
@@ -167,7 +159,7 @@ export function captureFunction(st: LuaState, known: KnownValues, what: string, 
     return ref;
   };
 
-  try {
+  {
     const top = X.lua_gettop(L) as number;
     graph.root = visit(top, 'handler');
     // Upvalues shared between closures stay shared: number each shared cell.
@@ -179,7 +171,5 @@ export function captureFunction(st: LuaState, known: KnownValues, what: string, 
     }
     graph.hints = [...hints];
     return graph;
-  } finally {
-    w.removeFunction(writer);
   }
 }

@@ -2,15 +2,8 @@
 // factories. It runs in the loader's environment before the flow file; the host then reads the returned
 // flow with `extract`, which flattens every step into plain data plus the Lua function of handler steps.
 export const DSL = `
-local env, NODE_NAMES = ...
+local env, NODE_NAMES, caller_line = ...
 local type, error, pcall, tostring, setmetatable, ipairs, select, next = type, error, pcall, tostring, setmetatable, ipairs, select, next
-
--- The line of the caller's caller, read from an error position (the sandbox has no debug library).
-local function caller_line(level)
-  local _, msg = pcall(error, "", level + 2)
-  local line = type(msg) == "string" and msg:match(":(%d+): $")
-  return line and tonumber(line) or nil
-end
 
 local nodes = {}
 for _, name in ipairs(NODE_NAMES) do
@@ -90,14 +83,14 @@ end
 
 local function step(self, name, handler)
   check_flow(self, "step")
-  local rec = new_record(self, name, handler, caller_line(1), "step")
+  local rec = new_record(self, name, handler, caller_line(), "step")
   return builder(rec)
 end
 
 local function step_if(self, condition, name, handler)
   check_flow(self, "step_if")
   if type(condition) ~= "string" then error("step_if() expects a condition (string) as its first argument", 2) end
-  local line = caller_line(1)
+  local line = caller_line()
   local guard = new_record(self, type(name) == "string" and ("_if_" .. name) or name,
                            { _node_type = "if_node", condition = condition }, line, "step_if")
   local rec = new_record(self, name, handler, line, "step_if")

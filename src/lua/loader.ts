@@ -75,7 +75,8 @@ function evaluate(st: LuaState, source: string, file: string, opts: LoadOptions)
   X.lua_setupvalue(L, -2, 1);
   X.lua_pushvalue(L, 1);
   st.pushJs(opts.nodeNames);
-  st.pcall(2, 1); // 2: extract
+  st.pushHelper('caller_line');
+  st.pcall(3, 1); // 2: extract
   const known = knownValues(st, 1);
   try {
     st.loadChunk(source, file === '<inline>' ? '=flow' : `@${file}`);
@@ -166,6 +167,7 @@ function readFlow(
   const issues: ValidationIssue[] = [];
   const warnings: FlowWarning[] = [];
   const globals = new Set([...st.baseNames(), 'ctx']);
+  const captured = new Map<number, { payload: string; warnings: FlowWarning[] }>();
   for (let i = 1; i <= count; i++) {
     X.lua_rawgeti(L, 6, BigInt(i)); // 7
     let raw: RawStep;
@@ -183,7 +185,18 @@ function readFlow(
     }
     const step = toStep(raw, issues);
     X.lua_rawgeti(L, 5, BigInt(i));
-    if (X.lua_type(L, -1) === T_FUNCTION) {
+    const fnPtr = X.lua_type(L, -1) === T_FUNCTION ? (X.lua_topointer(L, -1) as number) : 0;
+    const seenFn = fnPtr ? captured.get(fnPtr) : undefined;
+    if (seenFn) {
+      // The same function for several steps: one capture (its locals are fixed once loading is over).
+      step.config[raw.fn_key ?? 'bytecode_b64'] = seenFn.payload;
+      for (const w of seenFn.warnings)
+        warnings.push({
+          ...w,
+          step: step.name,
+          message: w.message.replace(/^Step '[^']*'/, `Step '${step.name}'`),
+        });
+    } else if (fnPtr) {
       let graph: Graph | undefined;
       try {
         X.lua_rawgeti(L, 5, BigInt(i));
@@ -196,8 +209,11 @@ function readFlow(
         if (e instanceof CaptureError) throw new LoadFailure(e.message);
         throw new LoadFailure(`Step '${step.name}': ${(e as Error).message}`);
       }
-      step.config[raw.fn_key ?? 'bytecode_b64'] = signPayload(JSON.stringify(graph));
-      warnings.push(...undefinedGlobals(graph!, globals, step.name, file, lines));
+      const payload = signPayload(JSON.stringify(graph));
+      const found = undefinedGlobals(graph!, globals, step.name, file, lines);
+      captured.set(fnPtr, { payload, warnings: found });
+      step.config[raw.fn_key ?? 'bytecode_b64'] = payload;
+      warnings.push(...found);
     }
     st.settop(6);
     if (
@@ -294,21 +310,10 @@ function checkCodeSource(
     });
     return;
   }
-  const chunks: Uint8Array[] = [];
-  const w = st.w;
-  const writer = w.addFunction((_L: number, p: number, sz: number) => {
-    w.refresh();
-    chunks.push(w.u8.slice(p, p + sz));
-    return 0;
-  }, 'iiiii');
-  try {
-    w.X.lua_dump(st.L, writer, 0, 0);
-  } finally {
-    w.removeFunction(writer);
-    st.settop(top);
-  }
+  const code = st.dumpTop();
+  st.settop(top);
   const lines = source.split('\n');
-  const accesses = globalAccesses(Buffer.concat(chunks));
+  const accesses = globalAccesses(code);
   const written = new Set(accesses.filter((a) => a.write).map((a) => a.name));
   for (const a of accesses) {
     if (a.write || globals.has(a.name) || written.has(a.name)) continue;

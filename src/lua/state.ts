@@ -66,6 +66,9 @@ class Shared {
   readonly pending: Array<(L: number) => number> = [];
   readonly helpers: Record<string, number> = {};
   readonly openers: Record<string, number> = {};
+  /** lua_dump writer, made once: each addFunction call compiles a small WASM module. */
+  readonly dumpWriterPtr: number;
+  readonly dumpChunks: Uint8Array[] = [];
   nextId = 1;
 
   constructor(readonly w: LuaWasm) {
@@ -100,6 +103,11 @@ class Shared {
     for (const lib of ['base', 'table', 'string', 'math', 'utf8']) {
       this.openers[lib] = w.addFunction(X[`luaopen_${lib}`], 'ii');
     }
+    this.dumpWriterPtr = w.addFunction((_L: number, p: number, sz: number) => {
+      w.refresh();
+      this.dumpChunks.push(w.u8.slice(p, p + sz));
+      return 0;
+    }, 'iiiii');
     this.makeHelpers();
   }
 
@@ -230,6 +238,20 @@ class Shared {
       }
       return 0;
     });
+    // The line of the Lua code that called the function calling this helper (for step definitions).
+    // Reading it with lua_getstack/lua_getinfo avoids raising an error per step just to learn a line.
+    const ar = X.malloc(128) as number;
+    this.cfn('caller_line', (L) => {
+      if (!X.lua_getstack(L, 2, ar) || !X.lua_getinfo(L, w.cstr('l'), ar)) {
+        X.lua_pushnil(L);
+        return 1;
+      }
+      w.refresh();
+      const line = new Int32Array(w.u8.buffer, ar + 24, 1)[0]!;
+      if (line > 0) X.lua_pushinteger(L, BigInt(line));
+      else X.lua_pushnil(L);
+      return 1;
+    });
     this.cfn('uuid4', (L) => {
       w.pushString(L, randomUUID());
       return 1;
@@ -339,6 +361,23 @@ export class LuaState {
     this.pcall(0, 3);
     X.lua_rawseti(L, LUA_REGISTRYINDEX, BigInt(this.objectMtRef));
     X.lua_rawseti(L, LUA_REGISTRYINDEX, BigInt(this.arrayMtRef));
+  }
+
+  /** The bytecode of the Lua function on top of the stack (left there), with debug information. */
+  dumpTop(): Buffer {
+    const chunks = this.sh.dumpChunks;
+    chunks.length = 0;
+    this.w.X.lua_dump(this.L, this.sh.dumpWriterPtr, 0, 0);
+    const out = Buffer.concat(chunks);
+    chunks.length = 0;
+    return out;
+  }
+
+  /** Push one of the host helper functions (not exposed to scripts unless the prelude does it). */
+  pushHelper(name: string): void {
+    const ptr = this.sh.helpers[name];
+    if (ptr === undefined) throw new Error(`no Lua helper '${name}'`);
+    this.w.X.lua_pushcclosure(this.L, ptr, 0);
   }
 
   /** Push a fresh lazy `ctx` table reading from `ctxSource`. */
