@@ -86,7 +86,7 @@ export function topoSort(n: number, order: number[][]): { sorted: number[]; rema
 /** Build the plan. The flow must have passed validation (names unique, dependencies and handlers exist). */
 export function buildPlan(flow: FlowDefinition): Plan {
   const byName = new Map<string, number>();
-  flow.steps.forEach((s, i) => byName.set(s.name, i));
+  for (let i = 0; i < flow.steps.length; i++) byName.set(flow.steps[i]!.name, i);
   const steps: PlannedStep[] = flow.steps.map((def, index) => {
     const deps = [...new Set(def.dependencies.map((d) => byName.get(d)!))];
     return { index, def, deps, order: [...deps], children: [], topo: 0 };

@@ -152,9 +152,9 @@ export function validateFlow(
         const hi = names.get(h)!;
         const si = names.get(src)!;
         if (!order[hi]!.includes(si)) order[hi]!.push(si);
-        steps.forEach((d, di) => {
+        for (let di = 0; di < steps.length; di++) {
           if (di !== hi && order[di]!.includes(si) && !order[di]!.includes(hi)) order[di]!.push(hi);
-        });
+        }
       }
       const planned = topoSort(steps.length, order);
       if (planned.remaining.length > 0) {
