@@ -81,7 +81,7 @@ export function runsTable(runs: Array<Pick<RunInfo, 'id' | 'flow_name' | 'status
 
 export function nodesTable(registry: NodeRegistry): string {
   const list = registry.list();
-  let out = `${'NODE TYPE'.padEnd(20)} DESCRIPTION\n${'-'.repeat(60)}\n`;
-  for (const d of list) out += `${pad(d.name, 20)} ${d.description}\n`;
+  let out = `${'NODE TYPE'.padEnd(24)} ${'CATEGORY'.padEnd(16)} DESCRIPTION\n${'-'.repeat(100)}\n`;
+  for (const d of list) out += `${pad(d.name, 24)} ${pad(d.category, 16)} ${d.description}\n`;
   return `${out}\nTotal: ${list.length} node(s)\n`;
 }

@@ -25,6 +25,11 @@ export async function setup(opts: CliGlobals): Promise<FileConfig> {
 /** The run store of a command: --store > IRONFLOW_STORE > YAML storage > the JSON directory (src/store/open.ts). */
 export async function openCliStore(opts: CliGlobals, config: FileConfig): Promise<StateStore> {
   const { openStore, resolveStoreSpec } = await import('../store/open.js');
-  const resolved = resolveStoreSpec({ flag: opts.store, storeDirFlag: opts.storeDir, env: process.env, yaml: config });
+  const resolved = resolveStoreSpec({
+    flag: opts.store,
+    storeDirFlag: opts.storeDir,
+    env: process.env,
+    yaml: config,
+  });
   return openStore(resolved.spec, resolved.options);
 }

@@ -191,8 +191,10 @@ describe('list, inspect, nodes, validate', () => {
 
   test('nodes lists every node; --json adds parameter schemas', async () => {
     const r = await ironflow(['nodes']);
-    expect(r.stdout).toMatch(/^NODE TYPE {12}DESCRIPTION\n-{60}\n/);
-    expect(r.stdout).toMatch(/\ncode {17}Execute inline Lua code with access to the workflow context\n/);
+    expect(r.stdout).toMatch(/^NODE TYPE {16}CATEGORY {9}DESCRIPTION\n-{100}\n/);
+    expect(r.stdout).toMatch(
+      /\ncode {21}Code {13}Execute inline Lua code with access to the workflow context\n/,
+    );
     const j = JSON.parse((await ironflow(['nodes', '--json'])).stdout);
     const tr = j.nodes.find((n: { node_type: string }) => n.node_type === 'template_render');
     expect(tr.parameters.required).toEqual(['template', 'output_key']);

@@ -73,7 +73,20 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<voi
     human.write(flowHeader(loaded.flow));
     if (opts.verbose) human.write(stepsListing(loaded.flow));
     ctx._flow_dir = dirname(await realpath(file));
-    const run = await engine.execute(loaded.flow, ctx, { onEvent: progress.onEvent });
+    // Ctrl-C (or SIGTERM) ends the run as `cancelled`, recorded; a second one exits at once.
+    const stop = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (++signals > 1) process.exit(130);
+      progress.stop();
+      process.stderr.write(`\n${sig}: cancelling the run (press Ctrl-C again to exit at once)\n`);
+      stop.abort({ status: 'cancelled', message: `cancelled by ${sig}` });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const run = await engine.execute(loaded.flow, ctx, { onEvent: progress.onEvent, signal: stop.signal });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
     if (opts.json) await writeAll(process.stdout, `${JSON.stringify(run, null, 2)}\n`);
     else human.write(runSummary(run, Boolean(opts.verbose)));

@@ -16,7 +16,8 @@ export async function migrateCommand(opts: CliGlobals & { from: string; to: stri
     const to = await openStore(opts.to);
     open.push(to);
     const p = await migrateRuns(from, to, (pr) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r${pr.seen} runs read, ${pr.copied} copied, ${pr.skipped} already there`);
+      if (process.stderr.isTTY)
+        process.stderr.write(`\r${pr.seen} runs read, ${pr.copied} copied, ${pr.skipped} already there`);
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
     process.stdout.write(
@@ -38,7 +39,9 @@ export async function pruneCommand(opts: CliGlobals & { before: string; status?:
       throw new ConfigError(`Invalid status filter: ${opts.status}`);
     }
     if (Number.isNaN(Date.parse(opts.before))) {
-      throw new ConfigError(`--before must be an RFC 3339 date or time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z), got '${opts.before}'`);
+      throw new ConfigError(
+        `--before must be an RFC 3339 date or time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z), got '${opts.before}'`,
+      );
     }
     store = await openCliStore(opts, config);
     const { pruneRuns } = await import('../../store/migrate.js');

@@ -2,8 +2,9 @@
 // store, start the REST API (src/api), and on SIGTERM/SIGINT shut down gracefully: stop accepting, let
 // running runs finish for IRONFLOW_SHUTDOWN_GRACE_SECONDS, record the rest as stalled, close everything.
 // A second signal stops the running runs at once.
-import { type ApiServer, buildServer } from '../../api/server.js';
+
 import { resolveApiConfig, type ServeFlags } from '../../api/config.js';
+import { type ApiServer, buildServer } from '../../api/server.js';
 import type { StateStore } from '../../store/types.js';
 import { fail } from '../fail.js';
 import { type CliGlobals, openCliStore, setup } from '../setup.js';
