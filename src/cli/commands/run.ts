@@ -2,6 +2,7 @@
 import { realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Engine } from '../../engine/engine.js';
+import { processResources } from '../../engine/resources.js';
 import type { Context } from '../../engine/types.js';
 import { ConfigError, FlowLoadError, ValidationError } from '../../util/errors.js';
 import { isPlainObject } from '../../util/json.js';
@@ -104,5 +105,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<voi
   } finally {
     await engine?.close();
     await engine?.store.close();
+    // Connection pools and clients nodes opened (databases, S3) would keep the process alive.
+    await processResources.closeAll();
   }
 }
