@@ -59,6 +59,11 @@ export interface StateStore {
   getRun(id: string): Promise<RunInfo>;
   /** One page of summaries, newest `started` first, filtered in the backend. */
   listRuns(query?: ListQuery): Promise<ListPage>;
+  /**
+   * Optional (added for `runs migrate`): store a complete run exactly as given (status, timestamps, context,
+   * tasks in order, parent links). Fails with 'conflict' if the id exists.
+   */
+  importRun?(run: RunInfo): Promise<void>;
   /** Delete a run and its child runs. Returns whether anything existed (idempotent). */
   deleteRun(id: string): Promise<boolean>;
   /** Wait until every accepted write is durable. */
