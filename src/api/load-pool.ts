@@ -73,6 +73,7 @@ export class LoadPool {
           file,
           maxMs,
           hookInterval: S.luaHookInterval.get(),
+          maxInstructions: S.luaMaxInstructions.get(),
           memoryLimit: S.luaMaxMemory.get(),
           conversion: { maxDepth: S.maxConversionDepth.get(), maxNodes: S.maxConversionNodes.get() },
         },

@@ -16,6 +16,7 @@ export interface LoadJob {
   file: string;
   maxMs: number;
   hookInterval: number;
+  maxInstructions: number;
   memoryLimit: number;
   conversion: { maxDepth: number; maxNodes: number };
 }

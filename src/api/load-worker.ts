@@ -25,6 +25,7 @@ parentPort!.on('message', async (job: LoadJob) => {
       nodeNames: init.nodeNames,
       maxMs: job.maxMs,
       hookInterval: job.hookInterval,
+      maxInstructions: job.maxInstructions,
       memoryLimit: job.memoryLimit,
       conversion: job.conversion,
       env,

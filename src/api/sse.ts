@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { RunEvent } from '../engine/events.js';
-import { type RunInfo, TERMINAL_RUN_STATUSES, type TaskState } from '../engine/types.js';
+import { type RunInfo, type TaskState, TERMINAL_RUN_STATUSES } from '../engine/types.js';
 import type { Logger } from '../nodes/types.js';
 import type { StateStore } from '../store/types.js';
 import { errorChain, StoreError } from '../util/errors.js';

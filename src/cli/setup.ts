@@ -2,7 +2,7 @@
 // settings as flag > environment (dotenv included) > ironflow.yaml > default, and check them.
 import { loadDotenv } from '../config/dotenv.js';
 import { type FileConfig, loadConfigFile } from '../config/file.js';
-import { checkSettings, overrideSetting, S } from '../config/settings.js';
+import { checkSettings, overrideSetting, parseSetting, S, settingSpec } from '../config/settings.js';
 import type { StateStore } from '../store/types.js';
 
 export interface CliGlobals {
@@ -16,8 +16,12 @@ export async function setup(opts: CliGlobals): Promise<FileConfig> {
   loadDotenv(opts.dotenv);
   const config = await loadConfigFile(opts.config);
   if (process.env[S.maxConcurrentTasks.env] === undefined && config.max_concurrent_tasks !== undefined) {
-    overrideSetting(S.maxConcurrentTasks.env, config.max_concurrent_tasks);
+    // The same rules as the environment value: an invalid YAML value is an error, never skipped.
+    const v = parseSetting(settingSpec(S.maxConcurrentTasks.env)!, String(config.max_concurrent_tasks));
+    overrideSetting(S.maxConcurrentTasks.env, v);
   }
+  // Node families declare their settings when their modules load; check them all at start-up.
+  await import('../nodes/registry.js');
   checkSettings();
   return config;
 }

@@ -76,6 +76,10 @@ export function checkSettings(): void {
   for (const spec of specs.values()) readSetting(spec);
 }
 
+export function settingSpec(env: string): SettingSpec<number | boolean | string> | undefined {
+  return specs.get(env);
+}
+
 export function listSettings(): SettingSpec<number | boolean | string>[] {
   return [...specs.values()].sort((a, b) => a.env.localeCompare(b.env));
 }

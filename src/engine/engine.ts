@@ -44,6 +44,8 @@ export interface RunOptions {
   onCreated?: (runId: string) => void;
   /** Flow files from the root run down to this one (set for child runs). */
   lineage?: readonly string[];
+  /** Receives the full final context (the returned record keeps oversized values as markers). */
+  onFinalContext?: (ctx: Context) => void;
 }
 
 /** Env lookup for Lua's env(), honouring IRONFLOW_ENV_ALLOWLIST (IF-052b). */
@@ -112,6 +114,8 @@ export class Engine {
     this.runner ??= new PooledLuaRunner({
       size: S.luaWorkers.get(),
       memoryLimit: S.luaMaxMemory.get(),
+      maxInstructions: S.luaMaxInstructions.get(),
+      hookInterval: S.luaHookInterval.get(),
       conversion: { maxDepth: S.maxConversionDepth.get(), maxNodes: S.maxConversionNodes.get() },
       maxMs: S.luaMaxSeconds.get() * 1000,
       log: this.logger,
@@ -136,6 +140,7 @@ export class Engine {
         nodeNames: this.registry.names(),
         maxMs: S.luaMaxSeconds.get() * 1000,
         hookInterval: S.luaHookInterval.get(),
+        maxInstructions: S.luaMaxInstructions.get(),
         memoryLimit: S.luaMaxMemory.get(),
         conversion: { maxDepth: S.maxConversionDepth.get(), maxNodes: S.maxConversionNodes.get() },
         env: luaEnv,
@@ -182,6 +187,7 @@ export class Engine {
       maxOutputBytes: S.maxTaskOutputBytes.get(),
       onCreated: opts.onCreated,
       lineage: opts.lineage,
+      onFinalContext: opts.onFinalContext,
     });
   }
 

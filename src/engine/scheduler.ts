@@ -3,6 +3,7 @@
 // step's timeout is one deadline over all attempts and preempts the node (AbortSignal, worker kill,
 // process-group kill); on_error handlers are planned work. Every run reaches a terminal status.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { Logger, NodeServices } from '../nodes/types.js';
 import type { StateStore } from '../store/types.js';
@@ -39,6 +40,8 @@ export interface ExecuteOptions {
   onCreated?: (runId: string) => void;
   /** Flow files from the root run down to this one (default: this flow's file). */
   lineage?: readonly string[];
+  /** Receives the full final context (the record keeps oversized values as markers; callers may not). */
+  onFinalContext?: (ctx: Context) => void;
 }
 
 type State = 'waiting' | 'running' | 'success' | 'failed' | 'skipped' | 'cancelled';
@@ -89,7 +92,7 @@ class RunCoordinator {
   private running = 0;
   private remaining: number;
   private stop: StopRun | undefined;
-  private readonly runAbort = new AbortController();
+  private readonly runAbort = newRunAbort();
   private finished!: () => void;
   private readonly done = new Promise<void>((r) => {
     this.finished = r;
@@ -175,6 +178,7 @@ class RunCoordinator {
 
     const status = this.finalStatus();
     const ctx = this.views.finalContext();
+    this.opts.onFinalContext?.(ctx);
     await this.drainWrites();
     if (this.storeError) return this.failStalled(this.storeError);
     try {
@@ -450,6 +454,7 @@ class RunCoordinator {
     let lastError = '';
     let lastOutput: Record<string, unknown> | undefined;
     let attempt = 0;
+    let attemptsMade = 0;
     try {
       for (attempt = 1; attempt <= attempts; attempt++) {
         const started = now();
@@ -539,7 +544,6 @@ class RunCoordinator {
               return this.aborted(s, attempt, started, t0, signal.reason);
             }
           } else {
-            if (!retryable) attempt = attempts;
             this.emit({
               type: 'task_finished',
               run_id: this.id,
@@ -551,10 +555,12 @@ class RunCoordinator {
               duration_ms: performance.now() - t0,
               ts: finished,
             });
+            attemptsMade = attempt;
+            break;
           }
+          attemptsMade = attempt;
         }
       }
-      const attemptsMade = Math.min(attempt - 1, attempts);
       this.failure[s.index] = {
         message: `Task '${name}' failed after ${attemptsMade} attempts: ${lastError}`,
         output: lastOutput,
@@ -618,6 +624,13 @@ class RunCoordinator {
     });
     return 'cancelled';
   }
+}
+
+/** The run's AbortController. Every step without a timeout, and the nodes it runs, listen to its signal. */
+function newRunAbort(): AbortController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  return ac;
 }
 
 function cleanOutput(out: unknown): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { checkDepth } from '../nodes/composition/shared.js';
 import type { SubflowRunner } from '../nodes/types.js';
 import { errorChain, IronflowError, NodeError } from '../util/errors.js';
 import type { Engine, LoadedFlow, RunOptions } from './engine.js';
-import type { RunInfo } from './types.js';
+import type { Context, RunInfo } from './types.js';
 
 type SubflowRequest = Parameters<SubflowRunner['run']>[0];
 type SubflowResult = Awaited<ReturnType<SubflowRunner['run']>>;
@@ -75,7 +75,14 @@ export class EngineSubflows implements SubflowRunner {
       hiddenKeys: HIDDEN_KEYS,
     };
     if (req.wait) {
-      const p = this.engine.execute(loaded.flow, req.ctx, opts);
+      // The parent gets the child's full context; the child's record keeps oversized values as markers.
+      let full: Context | undefined;
+      const p = this.engine.execute(loaded.flow, req.ctx, {
+        ...opts,
+        onFinalContext: (ctx) => {
+          full = ctx;
+        },
+      });
       this.track(p);
       const info = await p;
       const error = childFailure(info);
@@ -83,7 +90,7 @@ export class EngineSubflows implements SubflowRunner {
         run_id: info.id,
         flow_name: info.flow_name,
         status: info.status,
-        ctx: info.ctx,
+        ctx: full ?? info.ctx,
         ...(error !== undefined ? { error } : {}),
       };
     }

@@ -1,5 +1,6 @@
 // Validation (CORE 1.7 and section 9): every problem of a loaded flow, collected in one pass, in
 // declaration order. `validate`, `run`, the API and webhooks all use this, before any run record exists.
+import { openPayload } from '../lua/payload.js';
 import { checkParams } from '../nodes/params.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { ValidationIssue } from '../util/errors.js';
@@ -57,6 +58,24 @@ export function validateFlow(
     }
   }
   errors.push(...extra);
+
+  // Handler payloads are accepted only from this process (IF-035): a hand-written one never loads.
+  for (const s of steps) {
+    for (const key of ['bytecode_b64', 'transform_bytecode_b64']) {
+      const v = s.config[key];
+      if (v === undefined) continue;
+      try {
+        if (typeof v !== 'string') throw new Error('not a string');
+        openPayload(v);
+      } catch {
+        errors.push({
+          step: s.name,
+          path: `$.${key}`,
+          message: `Step '${s.name}' $.${key}: refusing a handler payload that this process did not produce; pass a Lua function instead`,
+        });
+      }
+    }
+  }
 
   // 2. Dependencies exist.
   let missingDeps = false;

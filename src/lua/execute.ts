@@ -145,7 +145,7 @@ export function executeForeach(st: LuaState, req: ForeachRequest, ctx: CtxSource
         const rc = X.lua_pcallk(Lx, 2, 1, 0, 0, 0) as number;
         if (rc !== LUA_OK) {
           const msg = st.popError();
-          if (st.deadlineHit) throw new LuaError(msg, 'deadline');
+          if (st.stopMessage !== undefined) throw new LuaError(st.stopMessage, 'deadline');
           throw new LuaError(`foreach transform failed on item ${i} (index ${i + 1}): ${msg}`);
         }
         if (X.lua_type(Lx, -1) === 0) {

@@ -9,7 +9,7 @@ import type { ConversionLimits } from './convert.js';
 import { DSL } from './dsl.js';
 import { compileSource } from './execute.js';
 import { signPayload } from './payload.js';
-import { LuaError, type LuaLogLevel, LuaState } from './state.js';
+import { DEADLINE_MESSAGE, LuaError, type LuaLogLevel, LuaState } from './state.js';
 import { T_FUNCTION, T_NIL, T_STRING, T_TABLE } from './wasm.js';
 
 export interface LoadOptions {
@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** Wall-clock budget of the load in ms (0 = none). */
   maxMs: number;
   hookInterval: number;
+  /** IRONFLOW_LUA_MAX_INSTRUCTIONS (0 = none). */
+  maxInstructions?: number;
   memoryLimit: number;
   conversion: ConversionLimits;
   env: (name: string) => string | undefined;
@@ -85,18 +87,22 @@ function evaluate(st: LuaState, source: string, file: string, opts: LoadOptions)
   }
   X.lua_pushvalue(L, 1);
   X.lua_setupvalue(L, -2, 1);
-  st.setHook(opts.maxMs > 0 ? Date.now() + opts.maxMs : 0, opts.hookInterval);
+  st.setBudget({
+    deadline: opts.maxMs > 0 ? Date.now() + opts.maxMs : 0,
+    maxInstructions: opts.maxInstructions,
+    interval: opts.hookInterval,
+  });
   try {
     st.pcall(0, 1); // 3: the returned flow
   } catch (e) {
     const err = e as LuaError;
     const msg =
-      err.kind === 'deadline'
+      err.kind === 'deadline' && err.message === DEADLINE_MESSAGE
         ? `the flow file ran longer than the Lua time budget of ${opts.maxMs / 1000}s (IRONFLOW_LUA_MAX_SECONDS)`
         : err.message;
     throw new LoadFailure(`${what}: ${msg}`);
   } finally {
-    st.setHook(0, 0);
+    st.setBudget({});
   }
   X.lua_pushvalue(L, 2);
   X.lua_pushvalue(L, 3);
@@ -172,7 +178,7 @@ function readFlow(
     X.lua_rawgeti(L, 6, BigInt(i)); // 7
     let raw: RawStep;
     try {
-      raw = st.popJs(`steps[${i - 1}]`) as RawStep;
+      raw = st.popJs() as RawStep;
     } catch (e) {
       X.lua_rawgeti(L, 6, BigInt(i));
       X.lua_getfield(L, -1, st.w.cstr('name'));

@@ -9,6 +9,9 @@ import { LuaError } from './state.js';
 export interface PoolOptions {
   size: number;
   memoryLimit: number;
+  /** IRONFLOW_LUA_MAX_INSTRUCTIONS (0 = none). */
+  maxInstructions?: number;
+  hookInterval?: number;
   conversion: { maxDepth: number; maxNodes: number };
 }
 
@@ -83,6 +86,8 @@ export class LuaPool {
     const init: WorkerInit = {
       key: payloadKey(),
       memoryLimit: this.opts.memoryLimit,
+      maxInstructions: this.opts.maxInstructions ?? 0,
+      hookInterval: this.opts.hookInterval ?? 10_000,
       conversion: this.opts.conversion,
       flag: shared,
       ctxPort: port2,

@@ -13,10 +13,12 @@ string.dump = nil
 getmetatable("").__metatable = false
 
 local deadline_hit = H.deadline_hit
-local DEADLINE = H.deadline_message
--- pcall must not be able to swallow the error that ends a script at its deadline.
+-- pcall must not be able to swallow the error that ends a script at its budget.
 local function pass(ok, ...)
-  if not ok and deadline_hit() then error(DEADLINE, 0) end
+  if not ok then
+    local stop = deadline_hit()
+    if stop then error(stop, 0) end
+  end
   return ok, ...
 end
 local function safe_pcall(f, ...) return pass(pcall(f, ...)) end

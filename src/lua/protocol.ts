@@ -5,6 +5,8 @@ import type { LuaLogLevel } from './state.js';
 export interface WorkerInit {
   key: Uint8Array;
   memoryLimit: number;
+  maxInstructions: number;
+  hookInterval: number;
   conversion: { maxDepth: number; maxNodes: number };
   /** Int32Array over a SharedArrayBuffer: the main thread sets [0] = 1 when a ctx reply is posted. */
   flag: SharedArrayBuffer;

@@ -29,6 +29,9 @@ export interface CtxSource {
 export interface LuaStateOptions {
   /** Bytes one execution may allocate beyond the state's baseline; 0 = unlimited. */
   memoryLimit: number;
+  /** Instructions one execution may run (IRONFLOW_LUA_MAX_INSTRUCTIONS); 0 = no cap and no hook. */
+  maxInstructions?: number;
+  hookInterval?: number;
   conversion: ConversionLimits;
   /** Receives `print` output (one line per call, without the newline). */
   print?: (line: string) => void;
@@ -93,12 +96,16 @@ class Shared {
     this.trampolinePtr = w.addFunction((L: number) => pending.pop()!(L), 'ii');
     this.hookPtr = w.addFunction((L: number) => {
       const st = this.states.get(L);
-      if (st && st.deadline > 0 && Date.now() >= st.deadline) {
-        st.deadlineHit = true;
-        w.pushString(L, DEADLINE_MESSAGE);
-        return X.lua_error(L);
-      }
-      return 0;
+      if (!st) return 0;
+      st.instructionsUsed += st.hookInterval;
+      let stop: string | undefined;
+      if (st.maxInstructions > 0 && st.instructionsUsed >= st.maxInstructions) {
+        stop = `Lua execution stopped: instruction budget of ${st.maxInstructions} exhausted (IRONFLOW_LUA_MAX_INSTRUCTIONS)`;
+      } else if (st.deadline > 0 && Date.now() >= st.deadline) stop = DEADLINE_MESSAGE;
+      if (stop === undefined) return 0;
+      st.stopMessage = stop;
+      w.pushString(L, stop);
+      return X.lua_error(L);
     }, 'vii');
     for (const lib of ['base', 'table', 'string', 'math', 'utf8']) {
       this.openers[lib] = w.addFunction(X[`luaopen_${lib}`], 'ii');
@@ -134,7 +141,8 @@ class Shared {
     const w = this.w;
     const X = w.X;
     this.cfn('deadline_hit', (L, st) => {
-      X.lua_pushboolean(L, st.deadlineHit ? 1 : 0);
+      if (st.stopMessage === undefined) X.lua_pushnil(L);
+      else w.pushString(L, st.stopMessage);
       return 1;
     });
     this.cfn('env', (L, st) => {
@@ -286,8 +294,12 @@ export class LuaState {
   private readonly arrayMtRef: number;
   private readonly objectMtRef: number;
   private baseline = 0;
+  /** When a budget stopped the script: the message every pcall rethrows until the execution ends. */
+  stopMessage: string | undefined;
   deadline = 0;
-  deadlineHit = false;
+  maxInstructions = 0;
+  hookInterval = 0;
+  instructionsUsed = 0;
   /** The context the current execution's `ctx` reads from. */
   ctxSource: CtxSource | undefined;
   private closed = false;
@@ -331,8 +343,6 @@ export class LuaState {
       X.lua_pushcclosure(L, ptr, 0);
       X.lua_setfield(L, -2, this.w.cstr(name));
     }
-    this.w.pushString(L, DEADLINE_MESSAGE);
-    X.lua_setfield(L, -2, this.w.cstr('deadline_message'));
     this.pcall(2, 1);
     this.internalRef = X.luaL_ref(L, LUA_REGISTRYINDEX) as number;
     this.collect();
@@ -348,6 +358,9 @@ export class LuaState {
   /** Restart the memory budget from what is allocated now (called before each execution). */
   resetBudget(): void {
     if (this.opts.memoryLimit > 0) this.stats.max = this.stats.used + this.opts.memoryLimit;
+    if (this.opts.maxInstructions) {
+      this.setBudget({ maxInstructions: this.opts.maxInstructions, interval: this.opts.hookInterval });
+    } else this.stopMessage = undefined;
   }
 
   /**
@@ -446,7 +459,7 @@ export class LuaState {
           'memory',
         );
       }
-      if (this.deadlineHit) throw new LuaError(DEADLINE_MESSAGE, 'deadline');
+      if (this.stopMessage !== undefined) throw new LuaError(this.stopMessage, 'deadline');
       throw new LuaError(msg, 'runtime');
     }
   }
@@ -533,16 +546,21 @@ export class LuaState {
     return s;
   }
 
-  /** Install a deadline checked every `interval` instructions (loader VM, or when an instruction cap is set). */
-  setHook(deadline: number, interval: number): void {
-    this.deadline = deadline;
-    this.deadlineHit = false;
-    this.w.X.lua_sethook(
-      this.L,
-      deadline > 0 ? this.sh.hookPtr : 0,
-      deadline > 0 ? LUA_MASKCOUNT : 0,
-      interval,
-    );
+  /**
+   * Budgets enforced by a count hook, checked every `interval` instructions: a wall-clock deadline (the
+   * loader's, on the main thread) and an instruction cap (IRONFLOW_LUA_MAX_INSTRUCTIONS). With neither,
+   * no hook is installed: it would slow all Lua down about 2x.
+   */
+  setBudget(opts: { deadline?: number; maxInstructions?: number; interval?: number }): void {
+    this.deadline = opts.deadline ?? 0;
+    this.maxInstructions = opts.maxInstructions ?? 0;
+    this.instructionsUsed = 0;
+    this.stopMessage = undefined;
+    const on = this.deadline > 0 || this.maxInstructions > 0;
+    let interval = Math.max(1, opts.interval ?? 10_000);
+    if (this.maxInstructions > 0) interval = Math.min(interval, this.maxInstructions);
+    this.hookInterval = interval;
+    this.w.X.lua_sethook(this.L, on ? this.sh.hookPtr : 0, on ? LUA_MASKCOUNT : 0, on ? interval : 0);
   }
 
   /** Pop the error value on top and return it as text. */

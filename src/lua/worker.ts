@@ -14,6 +14,8 @@ let out: JobOutput[] = [];
 
 const statePromise = LuaState.create({
   memoryLimit: init.memoryLimit,
+  maxInstructions: init.maxInstructions,
+  hookInterval: init.hookInterval,
   conversion: init.conversion,
   env: (name) => {
     const allow = process.env.IRONFLOW_ENV_ALLOWLIST;

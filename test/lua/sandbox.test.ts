@@ -101,15 +101,15 @@ describe('escape attempts fail and reach nothing on the host', () => {
     });
   }
 
-  test('a hand-written bytecode payload is refused, never loaded (IF-035)', async () => {
-    const run = await runSource(
-      engine,
-      `local flow = Flow.new("forged")
+  test('a hand-written bytecode payload is refused at validation, never loaded (IF-035)', async () => {
+    const src = `local flow = Flow.new("forged")
 flow:step("f", nodes.code({ bytecode_b64 = "v1.AAAA.G0x1YVQAGZMNChoKBAgIeFYAAAAAAAAAAAAAACh3QAE=" }))
-return flow`,
-    );
-    expect(run.tasks.f?.status).toBe('failed');
-    expect(run.tasks.f?.error).toMatch(/refusing a handler payload/);
+return flow`;
+    const loaded = await engine.loadSource(src, 'forged.lua');
+    expect(engine.check(loaded).errors.map((e) => e.message)).toEqual([
+      "Step 'f' $.bytecode_b64: refusing a handler payload that this process did not produce; pass a Lua function instead",
+    ]);
+    await expect(runSource(engine, src)).rejects.toThrow('validation error');
   });
 
   test('library changes in one execution never reach the next', async () => {

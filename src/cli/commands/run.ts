@@ -65,6 +65,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<voi
     if (opts.strict) {
       for (const w of report.warnings.filter((x) => x.code === 'undefined_global'))
         errors.push({ step: w.step, message: w.message });
+      report.warnings = report.warnings.filter((x) => x.code !== 'undefined_global');
     }
     if (errors.length > 0) {
       human.write(validationReport(loaded.flow, errors));
@@ -89,7 +90,9 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<voi
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.stop();
-    if (opts.json) await writeAll(process.stdout, `${JSON.stringify(run, null, 2)}\n`);
+    // --json prints exactly what the store recorded (the same as `ironflow inspect`).
+    if (opts.json)
+      await writeAll(process.stdout, `${JSON.stringify(await engine.store.getRun(run.id), null, 2)}\n`);
     else human.write(runSummary(run, Boolean(opts.verbose)));
     if (run.status !== 'success') {
       process.stderr.write(`Error: Workflow run ${run.id} finished with status ${run.status}\n`);

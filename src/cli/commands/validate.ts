@@ -40,6 +40,7 @@ export async function validateCommand(
     if (opts.strict) {
       for (const w of report.warnings.filter((x) => x.code === 'undefined_global'))
         errors.push({ step: w.step, message: w.message });
+      report.warnings = report.warnings.filter((x) => x.code !== 'undefined_global');
     }
     if (opts.json) {
       process.stdout.write(
