@@ -33,3 +33,41 @@ export function storedContext(
   }
   return out;
 }
+
+/**
+ * Webhook `_headers` are an execution-only overlay (CORE 8.6): steps see them, records and logs never do.
+ * Dropping the key is not enough when a step copies a value into its output or an error, so every string
+ * that reaches a record or a log line is scrubbed of the hidden values.
+ */
+export function makeRedactor(
+  ctx: Context,
+  hiddenKeys: readonly string[] | undefined,
+): ((v: unknown) => unknown) | undefined {
+  if (!hiddenKeys?.length) return undefined;
+  const secrets = new Set<string>();
+  const collect = (v: unknown) => {
+    if (typeof v === 'string') {
+      if (v.trim().length >= 8) secrets.add(v);
+    } else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  for (const k of hiddenKeys) collect(ctx[k]);
+  if (secrets.size === 0) return undefined;
+  const list = [...secrets].sort((a, b) => b.length - a.length);
+  const scrub = (s: string) => {
+    let out = s;
+    for (const secret of list) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return scrub(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk;
+}

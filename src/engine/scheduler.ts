@@ -13,7 +13,7 @@ import type { RunEvent, RunEventListener } from './events.js';
 import { interpolate } from './interpolate.js';
 import { invokeNode } from './invoke.js';
 import { buildPlan, type Plan, type PlannedStep } from './plan.js';
-import { recordValue, storedContext } from './record.js';
+import { makeRedactor, recordValue, storedContext } from './record.js';
 import type { Context, FlowDefinition, RunInfo, RunStatus, TaskState, TaskStatus } from './types.js';
 import { ContextViews } from './views.js';
 
@@ -117,13 +117,36 @@ class RunCoordinator {
     this.resolved = new Array<boolean>(n).fill(false);
     this.failure = new Array(n);
     this.remaining = n;
+    this.redact = makeRedactor(initial, opts.hiddenKeys);
+    if (this.redact) {
+      const base = opts.logger;
+      const r = this.redact;
+      const wrap = (fn: Logger['info']) => (m: string, f?: Record<string, unknown>) =>
+        fn(r(m) as string, f ? (r(f) as Record<string, unknown>) : f);
+      this.logger = {
+        debug: wrap(base.debug),
+        info: wrap(base.info),
+        warn: wrap(base.warn),
+        error: wrap(base.error),
+      };
+    } else this.logger = opts.logger;
+  }
+
+  /** Scrubs execution-only secret values (webhook headers) from records and logs; unset when none. */
+  private readonly redact: ((v: unknown) => unknown) | undefined;
+  private readonly logger: Logger;
+
+  private stored(ctx: Context): Context {
+    const c = storedContext(ctx, this.opts);
+    return this.redact ? (this.redact(c) as Context) : c;
   }
 
   private emit(e: RunEvent): void {
+    if (this.redact && 'error' in e) e = this.redact(e) as RunEvent;
     try {
       this.opts.onEvent?.(e);
     } catch (err) {
-      this.opts.logger.warn(`run event listener failed: ${errorChain(err)}`);
+      this.logger.warn(`run event listener failed: ${errorChain(err)}`);
     }
   }
 
@@ -133,7 +156,7 @@ class RunCoordinator {
     const parent = this.opts.parent
       ? { parent_run_id: this.opts.parent.runId, parent_step: this.opts.parent.step }
       : undefined;
-    await store.initRun(this.id, this.flow.name, storedContext(this.initial, this.opts), parent);
+    await store.initRun(this.id, this.flow.name, this.stored(this.initial), parent);
     this.opts.onCreated?.(this.id);
     await store.setRunStatus(this.id, 'running');
     this.emit({
@@ -182,7 +205,7 @@ class RunCoordinator {
     await this.drainWrites();
     if (this.storeError) return this.failStalled(this.storeError);
     try {
-      await store.updateCtx(this.id, storedContext(ctx, this.opts));
+      await store.updateCtx(this.id, this.stored(ctx));
       await store.setRunStatus(this.id, status);
     } catch (e) {
       return this.failStalled(e);
@@ -195,7 +218,7 @@ class RunCoordinator {
       status,
       started,
       finished: finishedAt,
-      ctx: storedContext(ctx, this.opts),
+      ctx: this.stored(ctx),
       tasks: this.orderedTasks(),
       ...parent,
     };
@@ -228,6 +251,7 @@ class RunCoordinator {
   /* ---------- store writes: coalesced per task, one batch in flight, never blocking a step ---------- */
 
   private write(task: TaskState): void {
+    if (this.redact && (task.output || task.error)) task = this.redact(task) as TaskState;
     this.tasks[task.name] = task;
     this.pendingWrites.set(task.name, task);
     if (this.writeScheduled) return;
@@ -318,7 +342,7 @@ class RunCoordinator {
       attempt: 0,
       ts: finished,
     });
-    this.opts.logger.debug(`step ${s.def.name} ${status}: ${reason}`, { step: s.def.name });
+    this.logger.debug(`step ${s.def.name} ${status}: ${reason}`, { step: s.def.name });
     this.terminal(i, status === 'cancelled' ? 'cancelled' : 'skipped');
   }
 
@@ -450,7 +474,7 @@ class RunCoordinator {
     }
     const signal = ac ? ac.signal : this.runAbort.signal;
     const attempts = s.def.retry.max_retries + 1;
-    const log = childLogger(this.opts.logger, name);
+    const log = childLogger(this.logger, name);
     let lastError = '';
     let lastOutput: Record<string, unknown> | undefined;
     let attempt = 0;
@@ -607,7 +631,7 @@ class RunCoordinator {
         ts: finished,
       });
       this.failure[s.index] = { message: reason.message };
-      this.opts.logger.error(reason.message, { step: name });
+      this.logger.error(reason.message, { step: name });
       return 'failed';
     }
     const msg = reason instanceof Error ? reason.message : 'cancelled';

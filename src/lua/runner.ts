@@ -70,12 +70,12 @@ export class PooledLuaRunner implements LuaRunner {
     this.pool = new LuaPool(opts);
   }
 
-  private output(step: string) {
+  private output(step: string, log: Logger = this.opts.log) {
     return (o: JobOutput) => {
       if (o.level === 'print') this.opts.print(o.message);
       else {
         const level = o.level === 'trace' ? 'debug' : o.level;
-        this.opts.log[level](`<lua> ${o.message}`, { step });
+        log[level](`<lua> ${o.message}`, { step });
       }
     };
   }
@@ -103,7 +103,7 @@ export class PooledLuaRunner implements LuaRunner {
         deadline: this.deadline(),
         deadlineMessage: this.budgetMessage(),
         signal: req.signal,
-        onOutput: this.output(req.step),
+        onOutput: this.output(req.step, req.log),
       });
     } catch (e) {
       throw asNodeError(e);
@@ -125,7 +125,7 @@ export class PooledLuaRunner implements LuaRunner {
         deadline: this.deadline(),
         deadlineMessage: this.budgetMessage(),
         signal: req.signal,
-        onOutput: this.output(req.step),
+        onOutput: this.output(req.step, req.log),
       })) as unknown[];
     } catch (e) {
       throw asNodeError(e);

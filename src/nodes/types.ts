@@ -21,6 +21,8 @@ export interface LuaRunner {
     ctx: Readonly<Context>;
     step: string;
     signal: AbortSignal;
+    /** Where the script's log() lines go (the step's logger); default the engine's. */
+    log?: Logger;
   }): Promise<unknown>;
   /** Map `items` through the transform function payload: `transform(item, index)`. */
   runForeach(req: {
@@ -30,6 +32,7 @@ export interface LuaRunner {
     ctx: Readonly<Context>;
     step: string;
     signal: AbortSignal;
+    log?: Logger;
   }): Promise<unknown[]>;
 }
 

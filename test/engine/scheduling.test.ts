@@ -247,3 +247,31 @@ return flow`,
     expect(run.status).toBe('success');
   });
 });
+
+test('execution-only values (webhook headers) never reach records, errors, events or logs', async () => {
+  const { engine: e, store: st, out } = testEngine();
+  const secret = 'tenant-token-1234567890';
+  const loaded = await e.loadSource(
+    `local flow = Flow.new("hidden")
+flow:step("copy", function(ctx) log("got " .. ctx._headers["x-tenant-token"]) return { copied = "v=" .. ctx._headers["x-tenant-token"] } end)
+flow:step("fail", function(ctx) error("bad token " .. ctx._headers["x-tenant-token"]) end)
+flow:step("msg", nodes.log({ message = [[header \${ctx._headers["x-tenant-token"]}]] }))
+return flow`,
+    'hidden.lua',
+  );
+  const events: unknown[] = [];
+  const run = await e.run(
+    loaded,
+    { _headers: { 'x-tenant-token': secret } },
+    { hiddenKeys: ['_headers'], onEvent: (ev) => events.push(ev) },
+  );
+  const stored = JSON.stringify(await st.getRun(run.id));
+  expect(stored).not.toContain(secret);
+  expect(stored).toContain('v=[redacted]');
+  expect(stored).toContain('bad token [redacted]');
+  expect(JSON.stringify(run)).not.toContain(secret);
+  expect(JSON.stringify(events)).not.toContain(secret);
+  expect(out.logs.join('\n')).not.toContain(secret);
+  expect(out.logs.join('\n')).toContain('got [redacted]');
+  await e.close();
+});

@@ -38,6 +38,7 @@ export const code = defineNode({
       ctx: nc.ctx,
       step: nc.step,
       signal: nc.signal,
+      log: nc.log,
     });
     return codeOutput(value);
   },

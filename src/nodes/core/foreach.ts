@@ -31,6 +31,7 @@ export const foreach = defineNode({
       ctx: nc.ctx,
       step: nc.step,
       signal: nc.signal,
+      log: nc.log,
     });
     return { [cfg.output_key]: results, [`${cfg.output_key}_count`]: results.length };
   },
