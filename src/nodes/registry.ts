@@ -1,23 +1,24 @@
 // Every node family registers here. Family modules are light (schemas and small functions); anything heavy
 // (SDKs, codecs, drivers) is imported inside a node's run(), so start-up never pays for it.
+
+import { nodes as ai } from './ai/index.js';
+import { nodes as arangodb } from './arangodb/index.js';
+import { nodes as cache } from './cache/index.js';
+import { nodes as composition } from './composition/index.js';
 import { nodes as core } from './core/index.js';
 import { nodes as data } from './data/index.js';
-import { nodes as validation } from './validation/index.js';
-import { nodes as files } from './files/index.js';
-import { nodes as shell } from './shell/index.js';
-import { nodes as cache } from './cache/index.js';
-import { nodes as markdown } from './markdown/index.js';
-import { nodes as http } from './http/index.js';
-import { nodes as notify } from './notify/index.js';
-import { nodes as arangodb } from './arangodb/index.js';
 import { nodes as db } from './db/index.js';
+import { nodes as docs } from './docs/index.js';
+import { nodes as files } from './files/index.js';
+import { nodes as http } from './http/index.js';
+import { nodes as images } from './images/index.js';
+import { nodes as markdown } from './markdown/index.js';
+import { nodes as notify } from './notify/index.js';
 import { nodes as s3 } from './s3/index.js';
 import { nodes as s3vector } from './s3vector/index.js';
-import { nodes as ai } from './ai/index.js';
-import { nodes as docs } from './docs/index.js';
-import { nodes as images } from './images/index.js';
-import { nodes as composition } from './composition/index.js';
+import { nodes as shell } from './shell/index.js';
 import type { NodeDefinition } from './types.js';
+import { nodes as validation } from './validation/index.js';
 
 export class NodeRegistry {
   private readonly byName = new Map<string, NodeDefinition>();

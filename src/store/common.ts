@@ -6,9 +6,9 @@ import {
   type RunInfo,
   type RunStatus,
   TASK_STATUSES,
-  TERMINAL_RUN_STATUSES,
   type TaskState,
   type TaskStatus,
+  TERMINAL_RUN_STATUSES,
 } from '../engine/types.js';
 import { errorChain, StoreError } from '../util/errors.js';
 import { assertRunId, isValidRunId } from './ids.js';

@@ -13,8 +13,8 @@ import {
   resolveModel,
   UNSUPPORTED_PROVIDER,
 } from './llm-endpoint.js';
-import { extractText, extractToolCalls, extractUsage, parseJsonReply, toolCallNames } from './llm-reply.js';
 import { llmParams } from './llm-params.js';
+import { extractText, extractToolCalls, extractUsage, parseJsonReply, toolCallNames } from './llm-reply.js';
 import { bearerToken, tokenCache } from './oauth.js';
 import { checkInputSize } from './settings.js';
 

@@ -1,8 +1,9 @@
 // SQLite through better-sqlite3: one Database per file (WAL, busy timeout, foreign keys on), shared by all
 // steps and runs through the process resources, with a small cache of prepared statements. Statements run
 // synchronously on the engine's thread, so a running one cannot be interrupted: the signal is checked before.
-import type BetterSqlite3 from 'better-sqlite3';
+
 import { existsSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Resources } from '../types.js';
 import { DB } from './settings.js';
 import { OpenTransactionError } from './sql.js';
