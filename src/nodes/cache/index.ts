@@ -1,4 +1,5 @@
-// Node family 'cache' (see docs/contributing.md for how a family is laid out).
+// Node family 'cache': cache_set and cache_get with memory and file backends (NODES 12).
 import type { NodeDefinition } from '../types.js';
+import { cacheGet, cacheSet } from './nodes.js';
 
-export const nodes: NodeDefinition[] = [];
+export const nodes: NodeDefinition[] = [cacheSet, cacheGet] as NodeDefinition[];

@@ -1,4 +1,5 @@
-// Node family 'validation' (see docs/contributing.md for how a family is laid out).
+// Node family 'validation': JSON Schema validation (NODES 19.4, 19.5). Ajv loads on first use.
 import type { NodeDefinition } from '../types.js';
+import { jsonValidate, validateSchema } from './schema.js';
 
-export const nodes: NodeDefinition[] = [];
+export const nodes: NodeDefinition[] = [validateSchema, jsonValidate] as NodeDefinition[];
