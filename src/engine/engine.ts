@@ -170,8 +170,20 @@ export class Engine {
   }
 
   /** Run an already validated flow. */
-  execute(flow: FlowDefinition, ctx: Context, opts: RunOptions = {}): Promise<RunInfo> {
-    if (flow.steps.some((s) => s.node_type === 'code' || s.node_type === 'foreach')) this.warmLua();
+  async execute(flow: FlowDefinition, ctx: Context, opts: RunOptions = {}): Promise<RunInfo> {
+    const usesLua = flow.steps.some((s) => s.node_type === 'code' || s.node_type === 'foreach');
+    if (usesLua) {
+      this.warmLua();
+      this.lua().pool.hold();
+    }
+    try {
+      return await this.executeRun(flow, ctx, opts);
+    } finally {
+      if (usesLua) this.runner?.pool.release();
+    }
+  }
+
+  private executeRun(flow: FlowDefinition, ctx: Context, opts: RunOptions): Promise<RunInfo> {
     return executeFlow(flow, ctx, {
       registry: this.registry,
       store: this.store,

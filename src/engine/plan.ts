@@ -1,6 +1,7 @@
 // The execution plan of a validated flow (CORE 1.7, 4.6): declared dependencies plus the edges recovery
 // handlers add (source -> handler -> every other dependent of the source), a deterministic topological
 // order, and ancestry queries for the context rules.
+import { IndexHeap } from './heap.js';
 import type { FlowDefinition, StepDefinition } from './types.js';
 
 export interface PlannedStep {
@@ -40,43 +41,13 @@ export function topoSort(n: number, order: number[][]): { sorted: number[]; rema
       children[d]!.push(i);
     }
   }
-  // A binary heap keyed by index keeps ties in declaration order.
-  const heap: number[] = [];
-  const push = (x: number) => {
-    heap.push(x);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (heap[p]! <= x) break;
-      heap[i] = heap[p]!;
-      i = p;
-    }
-    heap[i] = x;
-  };
-  const pop = (): number => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= heap.length) break;
-        const r = l + 1;
-        const c = r < heap.length && heap[r]! < heap[l]! ? r : l;
-        if (heap[c]! >= last) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
-  };
-  for (let i = 0; i < n; i++) if (indeg[i] === 0) push(i);
+  // Ties come out in declaration order.
+  const heap = new IndexHeap();
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) heap.push(i);
   const sorted: number[] = [];
-  while (heap.length > 0) {
-    const x = pop();
+  for (let x = heap.pop(); x !== undefined; x = heap.pop()) {
     sorted.push(x);
-    for (const c of children[x]!) if (--indeg[c]! === 0) push(c);
+    for (const c of children[x]!) if (--indeg[c]! === 0) heap.push(c);
   }
   const remaining: number[] = [];
   if (sorted.length < n) for (let i = 0; i < n; i++) if (indeg[i]! > 0) remaining.push(i);

@@ -10,6 +10,7 @@ import type { StateStore } from '../store/types.js';
 import { CancelledError, errorChain, NodeError, TimeoutError } from '../util/errors.js';
 import { formatSeconds } from '../util/json.js';
 import type { RunEvent, RunEventListener } from './events.js';
+import { IndexHeap } from './heap.js';
 import { interpolate } from './interpolate.js';
 import { invokeNode } from './invoke.js';
 import { buildPlan, type Plan, type PlannedStep } from './plan.js';
@@ -88,7 +89,7 @@ class RunCoordinator {
   private readonly resolved: boolean[];
   private readonly failure: Array<{ message: string; output?: Record<string, unknown> } | undefined>;
   private readonly tasks: Record<string, TaskState> = {};
-  private readonly ready: number[] = [];
+  private readonly ready = new IndexHeap();
   private running = 0;
   private remaining: number;
   private stop: StopRun | undefined;
@@ -396,9 +397,8 @@ class RunCoordinator {
 
   /** Start ready steps in declaration order while slots are free. */
   private pump(): void {
-    if (this.ready.length > 1) this.ready.sort((a, b) => a - b);
-    while (this.ready.length > 0 && this.running < this.opts.concurrency) {
-      const i = this.ready.shift()!;
+    while (this.ready.size > 0 && this.running < this.opts.concurrency) {
+      const i = this.ready.pop()!;
       this.running++;
       void this.execute(i).finally(() => {
         this.running--;

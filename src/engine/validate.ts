@@ -166,7 +166,7 @@ export function validateFlow(
       errors.push({
         message: `Cycle detected in flow DAG involving steps: ${declared.remaining.map((i) => steps[i]!.name).join(', ')}`,
       });
-    } else {
+    } else if (handlerOwner.size > 0) {
       for (const [h, src] of handlerOwner) {
         const hi = names.get(h)!;
         const si = names.get(src)!;

@@ -1,7 +1,9 @@
-// The main-thread side of Lua execution: a pool of worker threads, each running one job at a time. A job
-// past its deadline (or whose AbortSignal fires) gets its worker terminated (2-35 ms, measured), which stops
-// any runaway, pcall-wrapped or inside C code; a fresh worker replaces it in the background.
-import { MessageChannel, type MessagePort, SHARE_ENV, Worker } from 'node:worker_threads';
+// The main-thread side of Lua execution: a pool of worker threads, each running one job at a time over a
+// shared lane (channel.ts). A job past its deadline (or whose AbortSignal fires) gets its worker
+// terminated (2-35 ms, measured), which stops any runaway, pcall-wrapped or inside C code; a fresh worker
+// replaces it in the background.
+import { MessageChannel, SHARE_ENV, Worker } from 'node:worker_threads';
+import { ANSWER, EVT, EVT_CTX, JOB, KIND, Lane } from './channel.js';
 import { payloadKey } from './payload.js';
 import type { CtxReply, CtxRequest, Job, JobOutput, JobReply, WorkerInit } from './protocol.js';
 import { LuaError } from './state.js';
@@ -36,14 +38,16 @@ interface Pending {
   slot?: Slot;
   timer?: NodeJS.Timeout;
   onAbort?: () => void;
+  done?: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  port: MessagePort;
-  flag: Int32Array;
+  lane: Lane;
+  jobs: number;
+  events: number;
+  answers: number;
   job?: Pending;
-  jobId?: number;
   dead: boolean;
 }
 
@@ -52,13 +56,34 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/lua/worker.js', import.meta.url)
   : new URL('./worker.js', import.meta.url);
 
+/** Data area of a lane; larger messages go through the worker's port. */
+const LANE_BYTES = 1 << 20;
+/**
+ * How long the main thread waits (asleep, not spinning) for a reply before yielding to the event loop.
+ * Short handlers answer within it, which saves an event-loop round trip; it bounds the stall to 0.1 ms.
+ */
+const SYNC_WAIT_MS = 0.1;
+
 export class LuaPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
+  private holds = 0;
 
   constructor(private readonly opts: PoolOptions) {}
+
+  /**
+   * Keep the process alive while runs may send jobs (workers are unref'd otherwise, so an idle pool
+   * never holds the process open). Toggling ref per job measured ~30 µs a job; per run it is free.
+   */
+  hold(): void {
+    if (this.holds++ === 0) for (const s of this.slots) s.worker.ref();
+  }
+
+  release(): void {
+    if (this.holds > 0 && --this.holds === 0) for (const s of this.slots) s.worker.unref();
+  }
 
   /** Start a worker now, so the first Lua step does not wait for it (about 60 ms). */
   warm(): void {
@@ -73,8 +98,10 @@ export class LuaPool {
         reject(req.signal.reason);
         return;
       }
-      p.onAbort = () => this.abort(p, req.signal!.reason);
-      req.signal?.addEventListener('abort', p.onAbort, { once: true });
+      if (req.signal) {
+        p.onAbort = () => this.abort(p, req.signal!.reason);
+        req.signal.addEventListener('abort', p.onAbort, { once: true });
+      }
       this.queue.push(p);
       this.dispatch();
     });
@@ -82,24 +109,21 @@ export class LuaPool {
 
   private spawn(): Slot {
     const { port1, port2 } = new MessageChannel();
-    const shared = new SharedArrayBuffer(4);
+    const sab = Lane.create(LANE_BYTES);
     const init: WorkerInit = {
       key: payloadKey(),
       memoryLimit: this.opts.memoryLimit,
       maxInstructions: this.opts.maxInstructions ?? 0,
       hookInterval: this.opts.hookInterval ?? 10_000,
       conversion: this.opts.conversion,
-      flag: shared,
-      ctxPort: port2,
+      lane: sab,
+      port: port2,
     };
     const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2], env: SHARE_ENV });
-    const slot: Slot = { worker, port: port1, flag: new Int32Array(shared), dead: false };
-    worker.unref();
-    port1.unref();
-    worker.on('message', (reply: JobReply) => this.onReply(slot, reply));
+    const slot: Slot = { worker, lane: new Lane(sab, port1), jobs: 0, events: 0, answers: 0, dead: false };
+    if (this.holds === 0) worker.unref();
     worker.on('error', (err) => this.onExit(slot, err));
     worker.on('exit', () => this.onExit(slot, undefined));
-    port1.on('message', (req: CtxRequest) => this.onCtxRequest(slot, req));
     this.slots.push(slot);
     return slot;
   }
@@ -119,52 +143,76 @@ export class LuaPool {
   private start(slot: Slot, p: Pending): void {
     const id = this.nextId++;
     slot.job = p;
-    slot.jobId = id;
     p.slot = slot;
-    slot.worker.ref();
     if (p.req.deadline > 0) {
       const ms = Math.max(0, p.req.deadline - Date.now());
       p.timer = setTimeout(() => this.kill(p, new LuaError(p.req.deadlineMessage, 'deadline')), ms);
     }
-    slot.worker.postMessage({ ...p.req.job, id } as Job);
+    slot.lane.write({ ...p.req.job, id } as Job);
+    Atomics.store(slot.lane.ctrl, JOB, ++slot.jobs);
+    Atomics.notify(slot.lane.ctrl, JOB);
+    void this.await(slot, p);
   }
 
-  private onReply(slot: Slot, reply: JobReply): void {
-    const p = slot.job;
-    if (!p || reply.id !== slot.jobId) return;
-    this.finish(slot, p);
-    for (const o of reply.out) p.req.onOutput?.(o);
-    if (reply.ok) p.resolve(reply.value);
-    else p.reject(new LuaError(reply.error, reply.kind as LuaError['kind']));
-    this.dispatch();
+  /** Serve the job's context requests and take its reply; a short synchronous wait first. */
+  private async await(slot: Slot, p: Pending): Promise<void> {
+    const ctrl = slot.lane.ctrl;
+    for (;;) {
+      if (Atomics.wait(ctrl, EVT, slot.events, SYNC_WAIT_MS) === 'timed-out') {
+        // biome-ignore lint/suspicious/noExplicitAny: Atomics.waitAsync is in Node 20 but not in our ES2023 lib
+        const w = (Atomics as any).waitAsync(ctrl, EVT, slot.events) as { async: boolean; value: unknown };
+        if (w.async) await w.value;
+      }
+      if (p.done || slot.dead) return;
+      // A wake-up is not an event: a notify can arrive late, after a change already handled.
+      if (Atomics.load(ctrl, EVT) === slot.events) continue;
+      slot.events = Atomics.load(ctrl, EVT);
+      if (Atomics.load(ctrl, KIND) === EVT_CTX) {
+        this.answer(slot, p, slot.lane.read() as CtxRequest);
+        continue;
+      }
+      const reply = slot.lane.read() as JobReply;
+      if (!reply || reply.id === undefined || !Array.isArray(reply.out)) {
+        // Never expected; if the lane is out of step, drop this worker rather than misread a message.
+        this.kill(
+          p,
+          new LuaError(`Lua worker sent an unexpected message (${JSON.stringify(reply)?.slice(0, 80)})`),
+        );
+        return;
+      }
+      this.finish(slot, p);
+      for (const o of reply.out) p.req.onOutput?.(o);
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(new LuaError(reply.error, reply.kind as LuaError['kind']));
+      this.dispatch();
+      return;
+    }
   }
 
-  /** Answer a worker's synchronous context request from the running job's view. */
-  private onCtxRequest(slot: Slot, req: CtxRequest): void {
-    const ctx = slot.job?.req.ctx;
+  /** Answer a worker's context request from the running job's view. */
+  private answer(slot: Slot, p: Pending, req: CtxRequest): void {
+    const ctx = p.req.ctx;
     let reply: CtxReply;
-    if (!ctx) reply = { found: false };
-    else if (req.op === 'keys') reply = { keys: Object.keys(ctx) };
+    if (req.op === 'keys') reply = { keys: Object.keys(ctx) };
     else if (Object.hasOwn(ctx, req.key)) reply = { found: true, value: ctx[req.key] };
     else reply = { found: false };
     try {
-      slot.port.postMessage(reply);
+      slot.lane.write(reply);
     } catch (e) {
-      // A value that cannot be cloned: report it as missing rather than leave the worker blocked.
-      slot.port.postMessage({ found: false });
-      slot.job?.req.onOutput?.({
+      // A value that cannot be sent: report it as missing rather than leave the worker waiting.
+      slot.lane.write({ found: false });
+      p.req.onOutput?.({
         level: 'warn',
         message: `ctx value could not be sent to Lua: ${(e as Error).message}`,
       });
     }
-    Atomics.store(slot.flag, 0, 1);
-    Atomics.notify(slot.flag, 0);
+    Atomics.store(slot.lane.ctrl, ANSWER, ++slot.answers);
+    Atomics.notify(slot.lane.ctrl, ANSWER);
   }
 
   private finish(slot: Slot, p: Pending): void {
+    p.done = true;
     slot.job = undefined;
-    slot.jobId = undefined;
-    if (!slot.dead) slot.worker.unref();
     if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.req.signal?.removeEventListener('abort', p.onAbort);
   }
@@ -173,6 +221,7 @@ export class LuaPool {
     const i = this.queue.indexOf(p);
     if (i >= 0) {
       this.queue.splice(i, 1);
+      p.done = true;
       if (p.timer) clearTimeout(p.timer);
       p.reject(reason);
       return;
@@ -195,7 +244,8 @@ export class LuaPool {
     slot.dead = true;
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
-    slot.port.close();
+    // Wake our own waiter on this lane so it notices the slot is gone.
+    Atomics.notify(slot.lane.ctrl, EVT);
     void slot.worker.terminate();
   }
 
@@ -217,7 +267,7 @@ export class LuaPool {
     await Promise.all(
       [...this.slots].map((s) => {
         s.dead = true;
-        s.port.close();
+        Atomics.notify(s.lane.ctrl, EVT);
         return s.worker.terminate();
       }),
     );

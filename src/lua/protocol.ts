@@ -8,10 +8,10 @@ export interface WorkerInit {
   maxInstructions: number;
   hookInterval: number;
   conversion: { maxDepth: number; maxNodes: number };
-  /** Int32Array over a SharedArrayBuffer: the main thread sets [0] = 1 when a ctx reply is posted. */
-  flag: SharedArrayBuffer;
-  /** Port for synchronous ctx requests (the worker blocks on `flag` until the reply arrives). */
-  ctxPort: MessagePort;
+  /** The shared lane (channel.ts) jobs, context requests and replies go through. */
+  lane: SharedArrayBuffer;
+  /** For messages too large for the lane or with no JSON form. */
+  port: MessagePort;
 }
 
 export type Job =

@@ -1,39 +1,36 @@
-// A Lua worker thread: one sandboxed state, one job at a time. A job that outlives its deadline is ended
-// by the main thread terminating this worker, which also stops runaways inside C code (DECISIONS 17).
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+// A Lua worker thread: one sandboxed state, one job at a time, taken from the shared lane (channel.ts) in
+// a plain loop: the thread sleeps in Atomics.wait between jobs and never needs its event loop. A job that
+// outlives its deadline is ended by the main thread terminating this worker, which also stops runaways
+// inside C code (DECISIONS 17).
+import { workerData } from 'node:worker_threads';
+import { ANSWER, EVT, EVT_CTX, EVT_REPLY, JOB, KIND, Lane } from './channel.js';
 import { executeCode, executeForeach } from './execute.js';
 import { setPayloadKey } from './payload.js';
-import type { CtxReply, Job, JobOutput, JobReply, WorkerInit } from './protocol.js';
+import type { CtxReply, CtxRequest, Job, JobOutput, JobReply, WorkerInit } from './protocol.js';
 import { type CtxSource, LuaError, LuaState } from './state.js';
 
 const init = workerData as WorkerInit;
 setPayloadKey(init.key);
-const flag = new Int32Array(init.flag);
-const port = init.ctxPort;
+const lane = new Lane(init.lane, init.port);
+const ctrl = lane.ctrl;
 let out: JobOutput[] = [];
+let events = 0;
+let answers = 0;
 
-const statePromise = LuaState.create({
-  memoryLimit: init.memoryLimit,
-  maxInstructions: init.maxInstructions,
-  hookInterval: init.hookInterval,
-  conversion: init.conversion,
-  env: (name) => {
-    const allow = process.env.IRONFLOW_ENV_ALLOWLIST;
-    if (allow !== undefined && !allow.split(',').some((n) => n.trim() === name)) return undefined;
-    return process.env[name];
-  },
-  print: (line) => out.push({ level: 'print', message: line }),
-  log: (level, message) => out.push({ level, message }),
-});
+function post(kind: number, msg: unknown): void {
+  lane.write(msg);
+  Atomics.store(ctrl, KIND, kind);
+  Atomics.store(ctrl, EVT, ++events);
+  Atomics.notify(ctrl, EVT);
+}
 
-/** Ask the main thread, and block until it answers (the main thread's event loop is free: Lua is here). */
-function ask(req: { op: 'get'; key: string } | { op: 'keys' }): CtxReply {
-  Atomics.store(flag, 0, 0);
-  port.postMessage(req);
-  Atomics.wait(flag, 0, 0);
-  const msg = receiveMessageOnPort(port);
-  if (!msg) throw new Error('context channel closed');
-  return msg.message as CtxReply;
+/** Ask the main thread for part of the context, and wait for the answer. */
+function ask(req: CtxRequest): CtxReply {
+  post(EVT_CTX, req);
+  // A wake-up is not an answer: a notify can arrive late, after a store already seen.
+  while (Atomics.load(ctrl, ANSWER) === answers) Atomics.wait(ctrl, ANSWER, answers);
+  answers = Atomics.load(ctrl, ANSWER);
+  return lane.read() as CtxReply;
 }
 
 function ctxSource(eager: Record<string, unknown>): CtxSource {
@@ -53,8 +50,26 @@ function ctxSource(eager: Record<string, unknown>): CtxSource {
 /** Past this WASM heap size a worker retires after its job (WASM memory never shrinks). */
 const RETIRE_BYTES = 512 * 1024 * 1024;
 
-parentPort!.on('message', async (job: Job) => {
-  const st = await statePromise;
+const st = await LuaState.create({
+  memoryLimit: init.memoryLimit,
+  maxInstructions: init.maxInstructions,
+  hookInterval: init.hookInterval,
+  conversion: init.conversion,
+  env: (name) => {
+    const allow = process.env.IRONFLOW_ENV_ALLOWLIST;
+    if (allow !== undefined && !allow.split(',').some((n) => n.trim() === name)) return undefined;
+    return process.env[name];
+  },
+  print: (line) => out.push({ level: 'print', message: line }),
+  log: (level, message) => out.push({ level, message }),
+});
+
+let jobs = 0;
+for (;;) {
+  // A wake-up is not a job: a notify can arrive late, after a store already seen.
+  while (Atomics.load(ctrl, JOB) === jobs) Atomics.wait(ctrl, JOB, jobs);
+  jobs = Atomics.load(ctrl, JOB);
+  const job = lane.read() as Job;
   out = [];
   let reply: JobReply;
   try {
@@ -63,12 +78,12 @@ parentPort!.on('message', async (job: Job) => {
       job.kind === 'code'
         ? executeCode(st, { step: job.step, source: job.source, payload: job.payload }, src)
         : executeForeach(st, { payload: job.payload, items: job.items, filterNulls: job.filterNulls }, src);
-    reply = { id: job.id, ok: true, value, out };
+    reply = { id: job.id, ok: true, value: value === undefined ? null : value, out };
   } catch (e) {
     const kind = e instanceof LuaError ? e.kind : 'runtime';
     reply = { id: job.id, ok: false, error: e instanceof Error ? e.message : String(e), kind, out };
   }
   if (st.memoryUsed > 32 * 1024 * 1024) st.collect();
-  parentPort!.postMessage(reply);
+  post(EVT_REPLY, reply);
   if (st.w.X.memory.buffer.byteLength > RETIRE_BYTES) process.exit(0);
-});
+}

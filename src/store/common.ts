@@ -75,7 +75,7 @@ function optString(v: unknown, member: string): string | undefined {
  * Validate a task and return it in the JSON form of CORE 4.8: members in order, optional members omitted
  * (never null), and `finished` stamped on skipped/cancelled tasks that lack it (IF-004).
  */
-export function normalizeTask(task: unknown, now: string = nowIso()): TaskState {
+export function normalizeTask(task: unknown, now?: string): TaskState {
   if (!isPlainObject(task)) throw new StoreError('invalid_input', 'A task must be an object');
   const t = task as Partial<TaskState> & Record<string, unknown>;
   if (typeof t.name !== 'string' || t.name === '') {
@@ -97,19 +97,22 @@ export function normalizeTask(task: unknown, now: string = nowIso()): TaskState 
     attempt,
     node_type: typeof t.node_type === 'string' ? t.node_type : String(t.node_type ?? ''),
   };
-  if (t.input !== undefined) out.input = toJson(t.input, `Task '${t.name}' input`);
+  // Values are kept as given, not copied: every backend serialises the task when it writes it (which is
+  // where a value with no JSON form is refused), and callers hand over records they no longer change.
+  if (t.input !== undefined) out.input = t.input;
   if (t.output !== undefined && t.output !== null) {
     if (!isPlainObject(t.output)) {
       throw new StoreError('invalid_input', `Task '${t.name}' output must be a JSON object`);
     }
-    out.output = toJson(t.output, `Task '${t.name}' output`);
+    out.output = t.output;
   }
   const error = optString(t.error, 'error');
   if (error !== undefined) out.error = error;
   const started = optString(t.started, 'started');
   if (started !== undefined) out.started = started;
   let finished = optString(t.finished, 'finished');
-  if (finished === undefined && (out.status === 'skipped' || out.status === 'cancelled')) finished = now;
+  if (finished === undefined && (out.status === 'skipped' || out.status === 'cancelled'))
+    finished = now ?? nowIso();
   if (finished !== undefined) out.finished = finished;
   return out;
 }

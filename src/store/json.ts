@@ -289,7 +289,18 @@ export class JsonStore implements StateStore {
 
   private record(lr: LiveRun, op: JournalOp): void {
     if (isTerminal(lr.run.status)) lr.compact = true;
-    else lr.lines.push(`${JSON.stringify(op)}\n`);
+    else {
+      let line: string | undefined;
+      try {
+        line = JSON.stringify(op);
+      } catch (e) {
+        throw new StoreError(
+          'invalid_input',
+          `JSON store: a value cannot be stored as JSON: ${errorChain(e)}`,
+        );
+      }
+      lr.lines.push(`${line}\n`);
+    }
     this.markDirty(lr);
   }
 

@@ -19,6 +19,7 @@ import {
   type SortPos,
   startedKey,
   summarize,
+  toJson,
 } from './common.js';
 import { assertRunId } from './ids.js';
 import type { InitRunOptions, ListPage, ListQuery, RunSummary, StateStore } from './types.js';
@@ -94,7 +95,8 @@ export class MemoryStore implements StateStore {
 
   async upsertTask(id: string, task: TaskState): Promise<void> {
     const run = this.live(id);
-    const t = normalizeTask(task);
+    // A copy: a memory store must not share objects with its caller.
+    const t = toJson(normalizeTask(task), `Task '${task.name}'`);
     run.tasks[t.name] = t;
   }
 
