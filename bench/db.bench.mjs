@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { invokeNode } from '../dist/engine/invoke.js';
 import { ResourcePool } from '../dist/engine/resources.js';
 import { registry } from '../dist/nodes/registry.js';
-import { startPostgres } from './lib/postgres.mjs';
+import { startPostgres } from './lib/servers.mjs';
 
 const N = Number(process.env.DB_BENCH_ROWS ?? 10_000);
 const WARMUP = 200;

@@ -2,6 +2,7 @@
 // server evaluates it here, never on its event loop (IF-038). One load at a time; the main thread
 // terminates this worker when a load outlives the Lua time budget (load-pool.ts).
 import { parentPort, workerData } from 'node:worker_threads';
+import { luaEnv } from '../lua/env.js';
 import { LoadFailure, loadFlow } from '../lua/loader.js';
 import { setPayloadKey } from '../lua/payload.js';
 import type { LoadJob, LoadReply, LoadWorkerInit, LuaOutput } from './load-protocol.js';
@@ -9,13 +10,6 @@ import type { LoadJob, LoadReply, LoadWorkerInit, LuaOutput } from './load-proto
 const init = workerData as LoadWorkerInit;
 // Function handlers are signed with the server's key, so its own Lua workers accept them later.
 setPayloadKey(init.key);
-
-/** Lua env() honouring IRONFLOW_ENV_ALLOWLIST (the environment is shared with the main thread). */
-function env(name: string): string | undefined {
-  const allow = process.env.IRONFLOW_ENV_ALLOWLIST;
-  if (allow !== undefined && !allow.split(',').some((n) => n.trim() === name)) return undefined;
-  return process.env[name];
-}
 
 parentPort!.on('message', async (job: LoadJob) => {
   const out: LuaOutput[] = [];
@@ -28,7 +22,7 @@ parentPort!.on('message', async (job: LoadJob) => {
       maxInstructions: job.maxInstructions,
       memoryLimit: job.memoryLimit,
       conversion: job.conversion,
-      env,
+      env: luaEnv,
       print: (line) => out.push({ level: 'print', message: line }),
       log: (level, message) => out.push({ level, message }),
     });

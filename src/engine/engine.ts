@@ -1,6 +1,7 @@
 // The engine facade used by the CLI, the API and the library: load a flow, check it, run it.
 import { open } from 'node:fs/promises';
 import { concurrencyLimit, S } from '../config/settings.js';
+import { luaEnv } from '../lua/env.js';
 import { LoadFailure, loadFlow } from '../lua/loader.js';
 import { PooledLuaRunner } from '../lua/runner.js';
 import type { NodeRegistry } from '../nodes/registry.js';
@@ -46,13 +47,6 @@ export interface RunOptions {
   lineage?: readonly string[];
   /** Receives the full final context (the returned record keeps oversized values as markers). */
   onFinalContext?: (ctx: Context) => void;
-}
-
-/** Env lookup for Lua's env(), honouring IRONFLOW_ENV_ALLOWLIST (IF-052b). */
-export function luaEnv(name: string): string | undefined {
-  const allow = process.env.IRONFLOW_ENV_ALLOWLIST;
-  if (allow !== undefined && !allow.split(',').some((n) => n.trim() === name)) return undefined;
-  return process.env[name];
 }
 
 /** Read a flow file: regular files only, bounded by IRONFLOW_MAX_FLOW_SOURCE_BYTES. */

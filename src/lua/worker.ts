@@ -4,6 +4,7 @@
 // inside C code (DECISIONS 17).
 import { workerData } from 'node:worker_threads';
 import { ANSWER, EVT, EVT_CTX, EVT_REPLY, JOB, KIND, Lane } from './channel.js';
+import { luaEnv } from './env.js';
 import { executeCode, executeForeach } from './execute.js';
 import { setPayloadKey } from './payload.js';
 import type { CtxReply, CtxRequest, Job, JobOutput, JobReply, WorkerInit } from './protocol.js';
@@ -55,11 +56,7 @@ const st = await LuaState.create({
   maxInstructions: init.maxInstructions,
   hookInterval: init.hookInterval,
   conversion: init.conversion,
-  env: (name) => {
-    const allow = process.env.IRONFLOW_ENV_ALLOWLIST;
-    if (allow !== undefined && !allow.split(',').some((n) => n.trim() === name)) return undefined;
-    return process.env[name];
-  },
+  env: luaEnv,
   print: (line) => out.push({ level: 'print', message: line }),
   log: (level, message) => out.push({ level, message }),
 });

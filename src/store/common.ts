@@ -11,6 +11,7 @@ import {
   TERMINAL_RUN_STATUSES,
 } from '../engine/types.js';
 import { errorChain, StoreError } from '../util/errors.js';
+import { maskUrlsInText } from '../util/mask.js';
 import { assertRunId, isValidRunId } from './ids.js';
 import type { InitRunOptions, ListPage, ListQuery, RunSummary } from './types.js';
 
@@ -376,15 +377,11 @@ export function makePage(
 // Errors
 
 /** Mask the password of every URL in a text: `redis://:***@host`, `postgres://user:***@host/db`. */
-export function maskSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^@\s/]*)@/gi, (_m, scheme, user) => {
-    return `${scheme}${user}:***@`;
-  });
-}
+export const maskSecrets = maskUrlsInText;
 
 /** The display form of a store URL: password masked, query parameters kept. */
 export function maskUrl(url: string): string {
-  return maskSecrets(url);
+  return maskUrlsInText(url);
 }
 
 export function notFound(id: string): StoreError {

@@ -1,7 +1,9 @@
 // The `connection` parameter of the database nodes: which backend, which file or server, and how to show it
 // without credentials. Every text a user can see (errors, logs, outputs) goes through `display`/`scrub`.
+
 import { isAbsolute, resolve } from 'node:path';
 import { NodeError } from '../../util/errors.js';
+import { maskUrlsInText } from '../../util/mask.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -169,5 +171,5 @@ export function scrub(message: string, target: DbTarget | undefined): string {
     for (const s of target.secrets) if (s) out = out.split(s).join('***');
     out = out.split(token).join(target.display);
   }
-  return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/@:'"]*):[^\s@'"]*@/gi, '$1:***@');
+  return maskUrlsInText(out);
 }

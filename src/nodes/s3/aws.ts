@@ -1,8 +1,10 @@
 // AWS plumbing shared by the S3 and S3 Vectors families: environment fallbacks, credentials from the
 // environment, client cache keys that never contain a secret, timestamps, and turning SDK errors into
 // messages that name the node and the operation. No SDK import here (types only).
+
 import { createHash } from 'node:crypto';
 import { NodeError } from '../../util/errors.js';
+import { maskUrl } from '../../util/mask.js';
 
 /** The first of `names` that is set in the environment (an empty value counts as set, NODES 1.6). */
 export function envFirst(...names: string[]): string | undefined {
@@ -58,10 +60,7 @@ export function parseEndpoint(node: string, raw: string | undefined): string | u
   return raw.trim();
 }
 
-/** A URL with any user:password replaced by `***`. */
-export function maskUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
-}
+export { maskUrl };
 
 /** RFC 3339 UTC with `Z`; the fraction only when it is not zero (`2026-01-02T03:04:05Z`). */
 export function rfc3339(d: Date | string | number | undefined): string | undefined {

@@ -230,7 +230,7 @@ describe('errors', () => {
       endpoint_url: 'http://user:hunter2pass@127.0.0.1:1',
     }).catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(
-      /^s3_list_buckets: ListBuckets failed: cannot reach http:\/\/\*\*\*@127\.0\.0\.1:1/,
+      /^s3_list_buckets: ListBuckets failed: cannot reach http:\/\/user:\*\*\*@127\.0\.0\.1:1/,
     );
     expect(err.message).not.toContain('hunter2pass');
   });
