@@ -9,6 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function renderNodeDocs() {
   const { registry } = await import(join(root, 'dist/nodes/registry.js'));
+  await registry.loadAll();
   const list = registry.list();
   const byCategory = new Map();
   for (const d of list) {

@@ -2,10 +2,12 @@
 // listens on the configured address and tests start it on port 0. Cross-cutting behaviour lives here:
 // JSON body parsing, schema validation, API key, CORS, request logging, 503 while shutting down, and the
 // graceful shutdown itself.
+
 import cors from '@fastify/cors';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { type Logger as Pino, pino } from 'pino';
+import { checkSettings } from '../config/settings.js';
 import { Engine } from '../engine/engine.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { Logger } from '../nodes/types.js';
@@ -79,6 +81,10 @@ export async function buildServer(opts: ServerOptions): Promise<ApiServer> {
     logger: log,
     print: (line) => log.info(`<lua print> ${line}`),
   });
+  // A server lists every node and validates any flow: load all node families up front, and check their
+  // settings before accepting requests.
+  await engine.registry.loadAll();
+  checkSettings();
   const pool = new LoadPool({
     size: A.maxConcurrentFlowLoads.get(),
     queueLimit: A.flowLoadQueue.get(),

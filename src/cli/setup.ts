@@ -3,6 +3,7 @@
 import { loadDotenv } from '../config/dotenv.js';
 import { type FileConfig, loadConfigFile } from '../config/file.js';
 import { checkSettings, overrideSetting, parseSetting, S, settingSpec } from '../config/settings.js';
+import { openStore, resolveStoreSpec } from '../store/open.js';
 import type { StateStore } from '../store/types.js';
 
 export interface CliGlobals {
@@ -20,15 +21,13 @@ export async function setup(opts: CliGlobals): Promise<FileConfig> {
     const v = parseSetting(settingSpec(S.maxConcurrentTasks.env)!, String(config.max_concurrent_tasks));
     overrideSetting(S.maxConcurrentTasks.env, v);
   }
-  // Node families declare their settings when their modules load; check them all at start-up.
-  await import('../nodes/registry.js');
+  // Engine settings now; a node family's settings are checked when a flow first uses the family.
   checkSettings();
   return config;
 }
 
 /** The run store of a command: --store > IRONFLOW_STORE > YAML storage > the JSON directory (src/store/open.ts). */
 export async function openCliStore(opts: CliGlobals, config: FileConfig): Promise<StateStore> {
-  const { openStore, resolveStoreSpec } = await import('../store/open.js');
   const resolved = resolveStoreSpec({
     flag: opts.store,
     storeDirFlag: opts.storeDir,

@@ -1,6 +1,6 @@
 // The engine facade used by the CLI, the API and the library: load a flow, check it, run it.
-import { open } from 'node:fs/promises';
-import { concurrencyLimit, S } from '../config/settings.js';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { checkSettings, concurrencyLimit, S } from '../config/settings.js';
 import { luaEnv } from '../lua/env.js';
 import { LoadFailure, loadFlow } from '../lua/loader.js';
 import { PooledLuaRunner } from '../lua/runner.js';
@@ -49,20 +49,24 @@ export interface RunOptions {
   onFinalContext?: (ctx: Context) => void;
 }
 
-/** Read a flow file: regular files only, bounded by IRONFLOW_MAX_FLOW_SOURCE_BYTES. */
+/**
+ * Read a flow file: regular files only, bounded by IRONFLOW_MAX_FLOW_SOURCE_BYTES. Synchronous on purpose:
+ * the file is small, and each thread-pool round trip of the async API cost milliseconds at start-up here.
+ * The descriptor is opened once, so the checks apply to the file that is read.
+ */
 export async function readFlowFile(path: string): Promise<string> {
   const limit = S.maxFlowSourceBytes.get();
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    fh = await open(path, 'r');
-    const st = await fh.stat();
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new FlowLoadError(`Failed to read flow file '${path}': not a regular file`);
     if (st.size > limit) {
       throw new FlowLoadError(
         `Failed to read flow file '${path}': ${st.size} bytes is more than IRONFLOW_MAX_FLOW_SOURCE_BYTES (${limit})`,
       );
     }
-    return await fh.readFile('utf8');
+    return readFileSync(fd, 'utf8');
   } catch (e) {
     if (e instanceof FlowLoadError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -71,10 +75,12 @@ export async function readFlowFile(path: string): Promise<string> {
         ? 'No such file or directory'
         : err.code === 'EACCES'
           ? 'Permission denied'
-          : err.message;
+          : err.code === 'EISDIR'
+            ? 'not a regular file'
+            : err.message;
     throw new FlowLoadError(`Failed to read flow file '${path}': ${why}`);
   } finally {
-    await fh?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -129,6 +135,14 @@ export class Engine {
 
   /** Evaluate flow source. `file` names it in messages (a path, or `<inline>`). */
   async loadSource(source: string, file = '<inline>'): Promise<LoadedFlow> {
+    const loaded = await this.evaluate(source, file);
+    // The node families this flow uses load now; their settings are checked as they are declared.
+    await this.registry.ensure(loaded.flow.steps.map((s) => s.node_type));
+    checkSettings();
+    return loaded;
+  }
+
+  private async evaluate(source: string, file: string): Promise<LoadedFlow> {
     try {
       return await loadFlow(source, file, {
         nodeNames: this.registry.names(),

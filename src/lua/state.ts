@@ -67,7 +67,10 @@ class Shared {
   readonly trampolinePtr: number;
   readonly hookPtr: number;
   readonly pending: Array<(L: number) => number> = [];
+  /** Helper functions by name -> index; one C function dispatches to all of them (see cfn). */
   readonly helpers: Record<string, number> = {};
+  private readonly helperFns: Array<(L: number, st: LuaState) => number> = [];
+  readonly dispatchPtr: number;
   readonly openers: Record<string, number> = {};
   /** lua_dump writer, made once: each addFunction call compiles a small WASM module. */
   readonly dumpWriterPtr: number;
@@ -116,17 +119,28 @@ class Shared {
       return 0;
     }, 'iiiii');
     this.makeHelpers();
+    this.dispatchPtr = this.makeDispatcher();
   }
 
-  /** Wrap a JS function as a Lua C function; JS errors become Lua errors with the caller's position. */
+  /**
+   * Register a JS function as a Lua helper; JS errors become Lua errors with the caller's position. All
+   * helpers share one C function (the helper's index is its upvalue): each addFunction compiles a small
+   * WASM module, about 1 ms each at start-up.
+   */
   cfn(name: string, fn: (L: number, st: LuaState) => number): void {
+    this.helpers[name] = this.helperFns.length;
+    this.helperFns.push(fn);
+  }
+
+  private makeDispatcher(): number {
     const w = this.w;
     const X = w.X;
-    this.helpers[name] = w.addFunction((L: number) => {
+    const fns = this.helperFns;
+    return w.addFunction((L: number) => {
       try {
         const st = this.states.get(L);
         if (!st) throw new Error('Lua helper called on an unknown state');
-        return fn(L, st);
+        return fns[Number(X.lua_tointegerx(L, LUA_REGISTRYINDEX - 1, 0))]!(L, st);
       } catch (e) {
         if (e === LONGJMP) throw e;
         X.luaL_where(L, 1);
@@ -135,6 +149,14 @@ class Shared {
         return X.lua_error(L);
       }
     }, 'ii');
+  }
+
+  /** Push helper `name` as a Lua function. */
+  pushHelper(L: number, name: string): void {
+    const i = this.helpers[name];
+    if (i === undefined) throw new Error(`no Lua helper '${name}'`);
+    this.w.X.lua_pushinteger(L, BigInt(i));
+    this.w.X.lua_pushcclosure(L, this.dispatchPtr, 1);
   }
 
   private makeHelpers(): void {
@@ -339,8 +361,8 @@ export class LuaState {
     this.loadChunk(PRELUDE, '=prelude');
     X.lua_pushlightuserdata(L, 0);
     X.lua_createtable(L, 0, 16);
-    for (const [name, ptr] of Object.entries(sh.helpers)) {
-      X.lua_pushcclosure(L, ptr, 0);
+    for (const name of Object.keys(sh.helpers)) {
+      sh.pushHelper(L, name);
       X.lua_setfield(L, -2, this.w.cstr(name));
     }
     this.pcall(2, 1);
@@ -388,9 +410,7 @@ export class LuaState {
 
   /** Push one of the host helper functions (not exposed to scripts unless the prelude does it). */
   pushHelper(name: string): void {
-    const ptr = this.sh.helpers[name];
-    if (ptr === undefined) throw new Error(`no Lua helper '${name}'`);
-    this.w.X.lua_pushcclosure(this.L, ptr, 0);
+    this.sh.pushHelper(this.L, name);
   }
 
   /** Push a fresh lazy `ctx` table reading from `ctxSource`. */

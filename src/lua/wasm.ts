@@ -1,6 +1,7 @@
 // The only module that imports wasmoon: it loads the Lua 5.4 WASM build once per thread and hands out the
 // raw exported C API, which is ~10x faster than wasmoon's cwrap wrappers (see notes/lua-bridge-measured.md).
 import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
 import wasmoon from 'wasmoon';
 
 /* Lua C API constants (lua.h, Lua 5.4). */
@@ -202,7 +203,10 @@ async function instantiate(): Promise<LuaWasm> {
   (WebAssembly as { instantiate: unknown }).instantiate = patched;
   let mod: EmscriptenModule;
   try {
-    const lw = await wasmoon.LuaWasm.initialize();
+    // An explicit path: in the bundled CLI, wasmoon's own directory guess points at the bundle.
+    const lw = await wasmoon.LuaWasm.initialize(
+      createRequire(import.meta.url).resolve('wasmoon/dist/glue.wasm'),
+    );
     mod = lw.module as unknown as EmscriptenModule;
   } finally {
     (WebAssembly as { instantiate: unknown }).instantiate = original;

@@ -1,10 +1,14 @@
 // Store selection: `openStore(spec)` opens a backend from a URL-ish spec, and `resolveStoreSpec` picks the
 // spec from the CLI flag, the environment and ironflow.yaml. Backend modules (and their drivers) are imported
 // only when selected, so opening the JSON store never loads pg, ioredis or better-sqlite3.
+// The default backend is imported up front (a dynamic import costs a file read at start-up); the others
+// load only when selected, so their drivers never load otherwise.
+
 import { join } from 'node:path';
 import { ConfigError } from '../util/errors.js';
 import { maskUrl } from './common.js';
 import type { JsonStoreOptions } from './json.js';
+import { JsonStore } from './json.js';
 import type { StateStore } from './types.js';
 
 export const STORE_BACKENDS = ['json', 'sqlite', 'postgres', 'redis'] as const;
@@ -74,7 +78,6 @@ export async function openStore(spec: string, options: StoreOptions = {}): Promi
   const { backend, target } = parseStoreSpec(spec);
   switch (backend) {
     case 'json': {
-      const { JsonStore } = await import('./json.js');
       return new JsonStore(target, options.json).open();
     }
     case 'memory': {

@@ -3,7 +3,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { call, startServer, type TestServer, tempDir, THREE_STEPS } from './helpers.js';
+import { call, startServer, type TestServer, THREE_STEPS, tempDir } from './helpers.js';
 
 let srv: TestServer;
 let flowsDir: string;

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { overrideSetting } from '../../src/config/settings.js';
 import { JsonStore } from '../../src/store/json.js';
-import { call, delayFlow, startServer, tempDir, THREE_STEPS } from './helpers.js';
+import { call, delayFlow, startServer, THREE_STEPS, tempDir } from './helpers.js';
 
 afterAll(() => overrideSetting('IRONFLOW_LUA_MAX_SECONDS', undefined));
 

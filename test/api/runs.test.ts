@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { JsonStore } from '../../src/store/json.js';
 import type { StateStore } from '../../src/store/types.js';
 import { StoreError } from '../../src/util/errors.js';
-import { call, delayFlow, readSse, startServer, type TestServer, tempDir, THREE_STEPS } from './helpers.js';
+import { call, delayFlow, readSse, startServer, type TestServer, THREE_STEPS, tempDir } from './helpers.js';
 
 /** A store that counts calls per method and can be told to fail. */
 function spyStore(inner: StateStore) {

@@ -44,6 +44,7 @@ export async function runNode(
   ctx: Record<string, unknown> = {},
   opts: RunNodeOptions = {},
 ): Promise<NodeOutput> {
+  await registry.ensure([name]);
   const def = registry.get(name);
   if (!def) throw new Error(`unknown node ${name}`);
   const step = opts.step ?? 'test_step';

@@ -1,5 +1,6 @@
 // `ironflow nodes` (CORE 7.7): name and description; --json adds each node's category and parameter schema.
 
+import { checkSettings } from '../../config/settings.js';
 import { paramsJsonSchema } from '../../nodes/params.js';
 import { registry } from '../../nodes/registry.js';
 import { fail } from '../fail.js';
@@ -9,6 +10,8 @@ import { type CliGlobals, setup } from '../setup.js';
 export async function nodesCommand(opts: CliGlobals & { json?: boolean }): Promise<void> {
   try {
     await setup(opts);
+    await registry.loadAll();
+    checkSettings();
     if (opts.json) {
       const nodes = registry.list().map((d) => ({
         node_type: d.name,

@@ -1,9 +1,10 @@
 // `ironflow run FLOW` (CORE 7.3).
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Engine } from '../../engine/engine.js';
 import { processResources } from '../../engine/resources.js';
 import type { Context } from '../../engine/types.js';
+import { luaWasm } from '../../lua/wasm.js';
 import { ConfigError, FlowLoadError, ValidationError } from '../../util/errors.js';
 import { isPlainObject } from '../../util/json.js';
 import { textLogger } from '../../util/logger.js';
@@ -40,6 +41,8 @@ function writeAll(stream: NodeJS.WriteStream, text: string): Promise<void> {
 }
 
 export async function runCommand(file: string, opts: RunCliOptions): Promise<void> {
+  // Compiling the Lua WASM module takes a while off the main thread: start it before anything else.
+  luaWasm().catch(() => {});
   let engine: Engine | undefined;
   const progress = new Progress();
   try {
@@ -74,7 +77,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<voi
     process.stderr.write(warningLines(report.warnings));
     human.write(flowHeader(loaded.flow));
     if (opts.verbose) human.write(stepsListing(loaded.flow));
-    ctx._flow_dir = dirname(await realpath(file));
+    ctx._flow_dir = dirname(realpathSync(file));
     // Ctrl-C (or SIGTERM) ends the run as `cancelled`, recorded; a second one exits at once.
     const stop = new AbortController();
     let signals = 0;

@@ -1,5 +1,6 @@
 // `ironflow validate FLOW` (CORE 7.4): every problem in one go; exit 1 if any.
 import { Engine } from '../../engine/engine.js';
+import { luaWasm } from '../../lua/wasm.js';
 import { MemoryStore } from '../../store/memory.js';
 import { FlowLoadError } from '../../util/errors.js';
 import { textLogger } from '../../util/logger.js';
@@ -11,6 +12,8 @@ export async function validateCommand(
   file: string,
   opts: CliGlobals & { strict?: boolean; json?: boolean },
 ): Promise<void> {
+  // Compiling the Lua WASM module takes a while off the main thread: start it before anything else.
+  luaWasm().catch(() => {});
   try {
     await setup(opts);
     // Validation never touches the run store.

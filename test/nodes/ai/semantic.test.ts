@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { registry } from '../../../src/nodes/registry.js';
 import {
   distanceCurve,
   savgolCoefficients,
@@ -7,10 +6,11 @@ import {
   splitPoints,
 } from '../../../src/nodes/ai/savgol.js';
 import { splitSentences } from '../../../src/nodes/ai/semantic.js';
+import { registry } from '../../../src/nodes/registry.js';
 import { checkNode, runNode } from '../../helpers/nodes.js';
 import { type OpenAIStandIn, startOpenAI } from '../../services/openai.js';
-import reference from './fixtures/semantic-reference.json' with { type: 'json' };
 import { useProviderEnv } from './env.js';
+import reference from './fixtures/semantic-reference.json' with { type: 'json' };
 
 // Savitzky–Golay outputs of scipy.signal.savgol_filter(data, w, order, deriv, mode='mirror').
 const SCIPY = {

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ResourcePool } from '../../../src/engine/resources.js';
 import { overrideSetting } from '../../../src/config/settings.js';
+import { ResourcePool } from '../../../src/engine/resources.js';
 import { cacheFileName, MemoryCache } from '../../../src/nodes/cache/store.js';
 import { checkNode, runNode } from '../../helpers/nodes.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { compiledSchemaCount, compileSchema, detectDraft } from '../../../src/nodes/validation/compile.js';
 import { overrideSetting } from '../../../src/config/settings.js';
+import { compiledSchemaCount, compileSchema, detectDraft } from '../../../src/nodes/validation/compile.js';
 import { checkNode, runNode } from '../../helpers/nodes.js';
 
 const person = {
