@@ -1,6 +1,6 @@
 // Runs every flow under examples/ through the engine, as `ironflow run` would: each with the context,
 // env and local stand-in services its `.example.json` sidecar names (see docs/contributing.md).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -58,9 +58,12 @@ const storeDir = mkdtempSync(join(tmpdir(), 'ironflow-examples-'));
 const store = new JsonStore(storeDir);
 const engine = new Engine({ store, logger: silentLogger, print: () => {} });
 
+const temps: string[] = [storeDir];
+
 afterAll(async () => {
   await engine.close();
   await store.close();
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
   for (const s of services.values()) await (await s).stop();
 });
 
@@ -76,6 +79,7 @@ describe.sequential('examples', () => {
       Object.assign(process.env, env);
       try {
         const tmp = mkdtempSync(join(tmpdir(), 'ironflow-example-'));
+        temps.push(tmp);
         const ctx = {
           ...(substitute(sidecar.context ?? {}, tmp) as Record<string, unknown>),
           _flow_dir: dirname(file),

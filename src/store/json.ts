@@ -91,6 +91,8 @@ interface LiveRun {
   waiters: (() => void)[];
   /** Created by this store: a journal left under its name (a run deleted by hand) is truncated on open. */
   fresh: boolean;
+  /** `<id>.json` exists: false for a run created in this process until its first batch writes it. */
+  created: boolean;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -260,6 +262,7 @@ export class JsonStore implements StateStore {
       torn: false,
       waiters: [],
       fresh: false,
+      created: true,
     };
   }
 
@@ -337,11 +340,13 @@ export class JsonStore implements StateStore {
     if (this.live.has(id)) throw conflict(id);
     this.guard(() => {
       this.ensureDir();
-      const stamp = atomicCreate(this.file(id, '.json'), `${JSON.stringify(run, null, 2)}\n`, this.fsync);
-      if (!stamp) throw conflict(id);
+      // The file is written by the next batch, whole: a run that ends before then is written once, with
+      // no journal (most API runs). The existence check here keeps creation refusing to overwrite.
+      if (lstatOrNull(this.file(id, '.json'))) throw conflict(id);
       if (run.parent_run_id) appendText(this.file(run.parent_run_id, '.children'), `${id}\n`, this.fsync);
-      const lr = this.newLive(run, stamp);
+      const lr = this.newLive(run, null);
       lr.fresh = true;
+      lr.created = false;
       this.live.set(id, lr);
       this.markDirty(lr);
     }, `creating run ${id}`);
@@ -442,6 +447,24 @@ export class JsonStore implements StateStore {
   }
 
   private writeRun(lr: LiveRun): void {
+    if (!lr.created) {
+      // First write of a run created here: the file gets the whole current state, journal lines included.
+      try {
+        const stamp = atomicCreate(
+          this.file(lr.id, '.json'),
+          `${JSON.stringify(lr.run, null, 2)}\n`,
+          this.fsync,
+        );
+        if (!stamp) throw conflict(lr.id);
+        lr.stamp = stamp;
+        lr.created = true;
+        lr.lines = [];
+        lr.compact = false;
+      } catch (e) {
+        this.setError(lr, this.fail(e, `creating run ${lr.id}`));
+      }
+      return;
+    }
     const lines = lr.lines;
     lr.lines = [];
     if (lr.compact) {
@@ -506,6 +529,7 @@ export class JsonStore implements StateStore {
         for (const d of doomed) {
           const lr = this.live.get(d);
           if (lr) {
+            found = true; // it may not be on disk yet (created in this process, first batch pending)
             this.live.delete(d);
             this.dirty.delete(lr);
             lr.lines = [];

@@ -1,6 +1,6 @@
 // Drive the built `ironflow` binary as a user would: a child process in its own working directory.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -13,8 +13,16 @@ export interface CliResult {
   stderr: string;
 }
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp directory, removed when the test process exits. */
 export function tempDir(prefix = 'ironflow-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export function ironflow(

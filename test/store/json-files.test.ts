@@ -126,6 +126,8 @@ describe('JSON store files', () => {
     const dir = newDir();
     const crashed = await open(dir);
     await crashed.initRun('crash', 'f', { a: 1 });
+    // the run file is written by the first batch; later changes go to the journal
+    await crashed.flush();
     await crashed.setRunStatus('crash', 'running');
     for (let i = 0; i < 50; i++) await crashed.upsertTask('crash', task(`s${i}`, 'pending', { attempt: 0 }));
     await crashed.upsertTask('crash', task('s0', 'success', { output: { x: 1 } }));
