@@ -252,8 +252,10 @@ export class Converter {
         seg[seg.length - 1] = kn - 1;
         const v = this.readValue(L, valSlot, depth + 1);
         // A key far outside 1..count is certainly a hole; stop collecting and report it below.
-        if (!holes && kn <= 2 * intKeys + 64) (arr ??= [])[kn - 1] = v;
-        else holes = true;
+        if (!holes && kn <= 2 * intKeys + 64) {
+          arr ??= [];
+          arr[kn - 1] = v;
+        } else holes = true;
       } else {
         seg.pop();
         this.fail(
