@@ -74,7 +74,8 @@ export class Converter {
   private count(): void {
     if (++this.nodes > this.limits.maxNodes) {
       this.fail(
-        (p) => `value at ${p} has more than ${this.limits.maxNodes} elements (IRONFLOW_MAX_CONVERSION_NODES)`,
+        (p) =>
+          `${this.root} has more than ${this.limits.maxNodes} values in all (IRONFLOW_MAX_CONVERSION_NODES); the limit was reached at ${p}`,
       );
     }
   }

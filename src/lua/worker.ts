@@ -80,7 +80,8 @@ for (;;) {
     const kind = e instanceof LuaError ? e.kind : 'runtime';
     reply = { id: job.id, ok: false, error: e instanceof Error ? e.message : String(e), kind, out };
   }
-  if (st.memoryUsed > 32 * 1024 * 1024) st.collect();
   post(EVT_REPLY, reply);
+  // After the reply, so a large job's caller does not wait for the collection.
+  if (st.memoryUsed > 32 * 1024 * 1024) st.collect();
   if (st.w.X.memory.buffer.byteLength > RETIRE_BYTES) process.exit(0);
 }

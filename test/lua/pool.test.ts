@@ -51,3 +51,30 @@ test('runs code in a worker, reads big ctx lazily, kills runaways', async () => 
     'Code execution failed: step[s].source:1: boom',
   );
 });
+
+test('values larger than the shared lane (1 MiB) cross both ways intact', async () => {
+  const pad = 'x'.repeat(200);
+  const items = Array.from({ length: 6000 }, (_, i) => ({ id: i, name: `naïve ${i} ✓ ${pad}`, tags: ['a'] }));
+  const sig = new AbortController().signal;
+  const out = (await runner.runCode({
+    source:
+      'local r = {} for i, it in ipairs(ctx.items) do r[i] = { id = it.id, name = it.name .. "!" } end return r',
+    ctx: { items },
+    step: 'big',
+    signal: sig,
+  })) as { id: number; name: string }[];
+  expect(JSON.stringify(items).length).toBeGreaterThan(1 << 20);
+  expect(out).toHaveLength(6000);
+  expect(out[5999]).toEqual({ id: 5999, name: `naïve 5999 ✓ ${pad}!` });
+  // The lane keeps working for small messages afterwards.
+  expect(await runner.runCode({ source: '2 * 21', ctx: {}, step: 's', signal: sig })).toBe(42);
+});
+
+test('a value over IRONFLOW_MAX_CONVERSION_NODES names the value and where the limit was reached', async () => {
+  const items = Array.from({ length: 40000 }, (_, i) => ({ id: i, tags: ['a', 'b'] }));
+  await expect(
+    runner.runCode({ source: '#ctx.items', ctx: { items }, step: 's', signal: new AbortController().signal }),
+  ).rejects.toThrow(
+    /ctx\.items has more than 100000 values in all \(IRONFLOW_MAX_CONVERSION_NODES\); the limit was reached at ctx\.items\[\d+\]/,
+  );
+});
