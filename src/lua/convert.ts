@@ -41,6 +41,8 @@ export class Converter {
   /** Tables on the current path (a table met again on it is a cycle); shallow, so an array scan is cheap. */
   private readonly visiting: number[] = [];
   private root = '$';
+  /** Index under `root` (foreach items), kept apart so no path string is built unless an error needs it. */
+  private rootIndex: number | undefined;
   private readonly seg: Array<string | number> = [];
 
   constructor(
@@ -52,7 +54,7 @@ export class Converter {
 
   /** The JSON-style path of the value being converted, e.g. `$.items[3].name`. */
   private path(extra?: string | number): string {
-    let out = this.root;
+    let out = this.rootName();
     const parts = extra === undefined ? this.seg : [...this.seg, extra];
     for (const s of parts) out = childPath(out, s);
     return out;
@@ -63,11 +65,22 @@ export class Converter {
     throw new ConversionError(message(path), path);
   }
 
-  /** Push `value` onto L's stack. `what` names the value in errors (e.g. `ctx.items`). */
-  push(L: number, value: unknown, what = '$'): void {
+  private rootName(): string {
+    return this.rootIndex === undefined ? this.root : `${this.root}[${this.rootIndex}]`;
+  }
+
+  private begin(what: string, index: number | undefined): void {
     this.nodes = 0;
     this.root = what;
-    this.seg.length = 0;
+    this.rootIndex = index;
+    // Only when needed: assigning an array's length costs more than a whole small conversion.
+    if (this.seg.length !== 0) this.seg.length = 0;
+    if (this.visiting.length !== 0) this.visiting.length = 0;
+  }
+
+  /** Push `value` onto L's stack. `what` (and `index`) name the value in errors (e.g. `ctx.items`). */
+  push(L: number, value: unknown, what = '$', index?: number): void {
+    this.begin(what, index);
     this.pushValue(L, value, 0);
   }
 
@@ -75,7 +88,7 @@ export class Converter {
     if (++this.nodes > this.limits.maxNodes) {
       this.fail(
         (p) =>
-          `${this.root} has more than ${this.limits.maxNodes} values in all (IRONFLOW_MAX_CONVERSION_NODES); the limit was reached at ${p}`,
+          `${this.rootName()} has more than ${this.limits.maxNodes} values in all (IRONFLOW_MAX_CONVERSION_NODES); the limit was reached at ${p}`,
       );
     }
   }
@@ -145,17 +158,12 @@ export class Converter {
   }
 
   /** Convert the Lua value at stack index `idx` (absolute) to JS. `what` names it in errors. */
-  read(L: number, idx: number, what = '$'): unknown {
-    this.nodes = 0;
-    this.root = what;
-    this.seg.length = 0;
-    this.strCache.clear();
-    this.visiting.length = 0;
+  read(L: number, idx: number, what = '$', index?: number): unknown {
+    this.begin(what, index);
     try {
       return this.readValue(L, idx, 0);
     } finally {
-      this.strCache.clear();
-      this.visiting.length = 0;
+      if (this.strCache.size !== 0) this.strCache.clear();
     }
   }
 

@@ -140,7 +140,7 @@ export function executeForeach(st: LuaState, req: ForeachRequest, ctx: CtxSource
       const fn = X.lua_gettop(Lx) as number;
       for (let i = 0; i < req.items.length; i++) {
         X.lua_pushvalue(Lx, fn);
-        st.conv.push(Lx, req.items[i], `$[${i}]`);
+        st.conv.push(Lx, req.items[i], '$', i);
         X.lua_pushinteger(Lx, BigInt(i + 1));
         const rc = X.lua_pcallk(Lx, 2, 1, 0, 0, 0) as number;
         if (rc !== LUA_OK) {
@@ -151,7 +151,7 @@ export function executeForeach(st: LuaState, req: ForeachRequest, ctx: CtxSource
         if (X.lua_type(Lx, -1) === 0) {
           if (!req.filterNulls) out.push(null);
         } else {
-          out.push(st.conv.read(Lx, X.lua_gettop(Lx) as number, `result[${i}]`));
+          out.push(st.conv.read(Lx, X.lua_gettop(Lx) as number, 'result', i));
         }
         X.lua_settop(Lx, fn);
       }
