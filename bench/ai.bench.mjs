@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 
 const { registry } = await import('../dist/nodes/registry.js');
+await registry.loadAll(); // families load lazily; a bench uses nodes directly
 const { invokeNode } = await import('../dist/engine/invoke.js');
 const { ResourcePool } = await import('../dist/engine/resources.js');
 

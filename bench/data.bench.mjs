@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const { registry } = await import('../dist/nodes/registry.js');
+await registry.loadAll(); // families load lazily; a bench uses nodes directly
 const { invokeNode } = await import('../dist/engine/invoke.js');
 const { ResourcePool } = await import('../dist/engine/resources.js');
 

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { invokeNode } from '../dist/engine/invoke.js';
 import { ResourcePool } from '../dist/engine/resources.js';
 import { registry } from '../dist/nodes/registry.js';
+
+await registry.loadAll(); // families load lazily; a bench uses nodes directly
+
 import { startPostgres } from './lib/servers.mjs';
 
 const N = Number(process.env.DB_BENCH_ROWS ?? 10_000);

@@ -121,18 +121,11 @@ async function makeFixtures(dir) {
 
 // ------------------------------------------------------------------ cases (child processes)
 
-/** The built-in registry; if another family's build is broken mid-edit, this family's own node lists. */
+/** The built-in registry, with every family loaded (they load lazily). */
 async function loadRegistry() {
-  try {
-    return (await import('../dist/nodes/registry.js')).registry;
-  } catch (e) {
-    process.stderr.write(`registry.js did not load (${e.message}); using the docs and images families\n`);
-    const defs = [
-      ...(await import('../dist/nodes/docs/index.js')).nodes,
-      ...(await import('../dist/nodes/images/index.js')).nodes,
-    ];
-    return new Map(defs.map((d) => [d.name, d]));
-  }
+  const { registry } = await import('../dist/nodes/registry.js');
+  await registry.loadAll();
+  return registry;
 }
 
 async function runCase(name, dir) {

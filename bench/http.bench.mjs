@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 
 const { registry } = await import('../dist/nodes/registry.js');
+await registry.loadAll(); // families load lazily; a bench uses nodes directly
 const { invokeNode } = await import('../dist/engine/invoke.js');
 const { ResourcePool } = await import('../dist/engine/resources.js');
 
@@ -94,5 +95,42 @@ emit(
   '<= 2',
   'node overhead relative to a bare fetch loop',
 );
+
+// The same 1,000 calls as a flow: a chain of http_get steps run by the engine on the JSON store, so each
+// step also pays scheduling, its task records and the context merge.
+{
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Engine } = await import('../dist/engine/engine.js');
+  const { JsonStore } = await import('../dist/store/json.js');
+  const { silentLogger } = await import('../dist/nodes/types.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ironflow-bench-'));
+  const store = await new JsonStore(dir).open();
+  const engine = new Engine({ store, logger: silentLogger, print: () => {} });
+  let src = 'local flow = Flow.new("http_chain")\n';
+  for (let i = 1; i <= CALLS; i++) {
+    src += `flow:step("g${i}", nodes.http_get({ url = "\${ctx.base}", output_key = "r" }))${i > 1 ? `:depends_on("g${i - 1}")` : ''}\n`;
+  }
+  src += 'return flow';
+  const loaded = await engine.loadSource(src, 'http_chain.lua');
+  const per = [];
+  const bareAgain = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    bareAgain.push(await fetchLoop(CALLS));
+    const t0 = performance.now();
+    const run = await engine.run(loaded, { base: url });
+    per.push((performance.now() - t0) / CALLS);
+    if (run.status !== 'success') throw new Error(`http chain run ${run.status}`);
+  }
+  await engine.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const stepMs = median(per);
+  const fetchMs = median(bareAgain);
+  const flowNote = `${CALLS} chained http_get steps in one run (JSON store), median of ${ROUNDS} runs; bare fetch loop measured between runs`;
+  emit('http_get step in a flow, per step', stepMs, 'ms', '', flowNote);
+  emit('http_get step / bare fetch', stepMs / fetchMs, 'ratio', '<= 2', flowNote);
+}
 server.closeAllConnections();
 server.close();
