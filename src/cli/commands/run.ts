@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Engine } from '../../engine/engine.js';
 import { processResources } from '../../engine/resources.js';
 import type { Context } from '../../engine/types.js';
-import { luaWasm } from '../../lua/wasm.js';
+import { luaWasm, preferQuickStart } from '../../lua/wasm.js';
 import { ConfigError, FlowLoadError, ValidationError } from '../../util/errors.js';
 import { isPlainObject } from '../../util/json.js';
 import { textLogger } from '../../util/logger.js';
@@ -41,7 +41,9 @@ function writeAll(stream: NodeJS.WriteStream, text: string): Promise<void> {
 }
 
 export async function runCommand(file: string, opts: RunCliOptions): Promise<void> {
-  // Compiling the Lua WASM module takes a while off the main thread: start it before anything else.
+  // Compiling the Lua WASM module takes a while off the main thread: start it before anything else. This
+  // thread's Lua only loads the flow, so it need not be optimised (see preferQuickStart).
+  preferQuickStart();
   luaWasm().catch(() => {});
   let engine: Engine | undefined;
   const progress = new Progress();

@@ -1,6 +1,6 @@
 // `ironflow validate FLOW` (CORE 7.4): every problem in one go; exit 1 if any.
 import { Engine } from '../../engine/engine.js';
-import { luaWasm } from '../../lua/wasm.js';
+import { luaWasm, preferQuickStart } from '../../lua/wasm.js';
 import { MemoryStore } from '../../store/memory.js';
 import { FlowLoadError } from '../../util/errors.js';
 import { textLogger } from '../../util/logger.js';
@@ -12,7 +12,9 @@ export async function validateCommand(
   file: string,
   opts: CliGlobals & { strict?: boolean; json?: boolean },
 ): Promise<void> {
-  // Compiling the Lua WASM module takes a while off the main thread: start it before anything else.
+  // Compiling the Lua WASM module takes a while off the main thread: start it before anything else. This
+  // thread's Lua only loads the flow, so it need not be optimised (see preferQuickStart).
+  preferQuickStart();
   luaWasm().catch(() => {});
   try {
     await setup(opts);
