@@ -6,7 +6,7 @@ import { isPlainObject } from '../../util/json.js';
 import { p } from '../params.js';
 import type { NodeContext } from '../types.js';
 import { clip, configOrEnv, maskUrl, post, redact, retryableStatus, trimTrailingSlashes } from './http.js';
-import { bearerToken, type OAuthCredentials, oauthCredentials, tokenCache } from './oauth.js';
+import { bearerToken, type OAuthCredentials, oauthCredentials, oauthParams, tokenCache } from './oauth.js';
 
 export const EMBED_PROVIDERS = ['openai', 'ollama', 'oauth'] as const;
 export type EmbedProvider = (typeof EMBED_PROVIDERS)[number];
@@ -63,19 +63,7 @@ export function embedParams(defaultTimeout: number) {
       interpolate: 'string',
       env: 'OLLAMA_HOST',
     }),
-    token_url: p.string({
-      description: 'oauth: token endpoint',
-      interpolate: 'string',
-      env: 'OAUTH_TOKEN_URL',
-    }),
-    client_id: p.string({ description: 'oauth: client id', interpolate: 'string', env: 'OAUTH_CLIENT_ID' }),
-    client_secret: p.string({
-      description: 'oauth: client secret',
-      interpolate: 'string',
-      env: 'OAUTH_CLIENT_SECRET',
-      secret: true,
-    }),
-    scope: p.string({ description: 'oauth: scope (optional)', interpolate: 'string', env: 'OAUTH_SCOPE' }),
+    ...oauthParams(),
   };
 }
 

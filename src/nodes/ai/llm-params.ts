@@ -1,5 +1,6 @@
 // The parameters of the llm node (NODES 17.1), with their interpolation (I / I*) and env fallbacks.
 import { p } from '../params.js';
+import { oauthParams } from './oauth.js';
 
 export const llmParams = {
   provider: p.string({
@@ -100,17 +101,5 @@ export const llmParams = {
     interpolate: 'string',
     env: 'OLLAMA_HOST',
   }),
-  token_url: p.string({
-    description: 'oauth: token endpoint',
-    interpolate: 'string',
-    env: 'OAUTH_TOKEN_URL',
-  }),
-  client_id: p.string({ description: 'oauth: client id', interpolate: 'string', env: 'OAUTH_CLIENT_ID' }),
-  client_secret: p.string({
-    description: 'oauth: client secret',
-    interpolate: 'string',
-    env: 'OAUTH_CLIENT_SECRET',
-    secret: true,
-  }),
-  scope: p.string({ description: 'oauth: scope (optional)', interpolate: 'string', env: 'OAUTH_SCOPE' }),
+  ...oauthParams(),
 };

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { NodeError } from '../../util/errors.js';
 import { isPlainObject } from '../../util/json.js';
+import { p } from '../params.js';
 import type { NodeContext } from '../types.js';
 import { clip, formEncode, post, redact, retryableStatus } from './http.js';
 
@@ -23,6 +24,25 @@ interface CachedToken {
 
 /** Seconds before expiry at which a cached token is replaced. */
 export const TOKEN_EXPIRY_MARGIN_S = 60;
+
+/** The parameters of the oauth provider, the same for llm and ai_embed. */
+export function oauthParams() {
+  return {
+    token_url: p.string({
+      description: 'oauth: token endpoint',
+      interpolate: 'string',
+      env: 'OAUTH_TOKEN_URL',
+    }),
+    client_id: p.string({ description: 'oauth: client id', interpolate: 'string', env: 'OAUTH_CLIENT_ID' }),
+    client_secret: p.string({
+      description: 'oauth: client secret',
+      interpolate: 'string',
+      env: 'OAUTH_CLIENT_SECRET',
+      secret: true,
+    }),
+    scope: p.string({ description: 'oauth: scope (optional)', interpolate: 'string', env: 'OAUTH_SCOPE' }),
+  };
+}
 
 export class OAuthTokenCache {
   private readonly tokens = new Map<string, CachedToken>();
