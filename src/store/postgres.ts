@@ -14,7 +14,6 @@ import {
   makePage,
   maskSecrets,
   maskUrl,
-  NO_START_KEY,
   newRun,
   normalizeQuery,
   normalizeRun,
@@ -25,6 +24,7 @@ import {
   startedKey,
 } from './common.js';
 import { assertRunId } from './ids.js';
+import { listingIndexesSql, listRunsSql } from './sql.js';
 import { assertTablePrefix, DEFAULT_TABLE_PREFIX, rowSummary } from './sqlite.js';
 import type { InitRunOptions, ListPage, ListQuery, StateStore } from './types.js';
 
@@ -128,11 +128,7 @@ export class PostgresStore implements StateStore {
           data JSONB NOT NULL,
           PRIMARY KEY (run_id, name)
         );
-        CREATE INDEX IF NOT EXISTS ${t}tasks_order ON ${t}tasks (run_id, seq);
-        CREATE INDEX IF NOT EXISTS ${t}runs_started ON ${t}runs (started_key DESC, id DESC);
-        CREATE INDEX IF NOT EXISTS ${t}runs_status ON ${t}runs (status, started_key DESC, id DESC);
-        CREATE INDEX IF NOT EXISTS ${t}runs_flow ON ${t}runs (flow_name, started_key DESC, id DESC);
-        CREATE INDEX IF NOT EXISTS ${t}runs_parent ON ${t}runs (parent_run_id, started_key DESC, id DESC);
+        ${listingIndexesSql(t)}
       `);
     });
   }
@@ -344,24 +340,11 @@ export class PostgresStore implements StateStore {
   async listRuns(query?: ListQuery): Promise<ListPage> {
     this.getPool();
     const q = normalizeQuery(query);
-    const where: string[] = [];
     const args: unknown[] = [];
-    const arg = (v: unknown) => {
+    const sql = listRunsSql(this.t, q, (v) => {
       args.push(v);
       return `$${args.length}`;
-    };
-    if (q.status !== undefined) where.push(`status = ${arg(q.status)}`);
-    if (q.flowName !== undefined) where.push(`flow_name = ${arg(q.flowName)}`);
-    if (q.parentRunId !== undefined) where.push(`parent_run_id = ${arg(q.parentRunId)}`);
-    if (q.sinceKey !== undefined) where.push(`started_key >= ${arg(q.sinceKey)}`);
-    if (q.untilKey !== undefined) {
-      where.push(`started_key < ${arg(q.untilKey)} AND started_key > ${arg(NO_START_KEY)}`);
-    }
-    if (q.after) where.push(`(started_key, id) < (${arg(q.after.k)}, ${arg(q.after.id)})`);
-    const sql =
-      `SELECT id, flow_name, status, started, finished, parent_run_id, parent_step, task_count FROM ${this.t}runs` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY started_key DESC, id DESC LIMIT ${arg(q.limit + 1)}`;
+    });
     const res = await this.q(sql, args, 'listing runs');
     return makePage(
       res.rows.map((r) => rowSummary(r as never)),

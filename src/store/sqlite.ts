@@ -14,7 +14,6 @@ import {
   conflict,
   isTerminal,
   makePage,
-  NO_START_KEY,
   newRun,
   normalizeQuery,
   normalizeRun,
@@ -25,6 +24,7 @@ import {
   startedKey,
 } from './common.js';
 import { assertRunId } from './ids.js';
+import { listingIndexesSql, listRunsSql } from './sql.js';
 import type { InitRunOptions, ListPage, ListQuery, RunSummary, StateStore } from './types.js';
 
 export const DEFAULT_TABLE_PREFIX = 'ironflow_';
@@ -133,11 +133,7 @@ export class SqliteStore implements StateStore {
         data TEXT NOT NULL,
         PRIMARY KEY (run_id, name)
       );
-      CREATE INDEX IF NOT EXISTS ${t}tasks_order ON ${t}tasks (run_id, seq);
-      CREATE INDEX IF NOT EXISTS ${t}runs_started ON ${t}runs (started_key DESC, id DESC);
-      CREATE INDEX IF NOT EXISTS ${t}runs_status ON ${t}runs (status, started_key DESC, id DESC);
-      CREATE INDEX IF NOT EXISTS ${t}runs_flow ON ${t}runs (flow_name, started_key DESC, id DESC);
-      CREATE INDEX IF NOT EXISTS ${t}runs_parent ON ${t}runs (parent_run_id, started_key DESC, id DESC);
+      ${listingIndexesSql(t)}
     `);
   }
 
@@ -311,37 +307,11 @@ export class SqliteStore implements StateStore {
   async listRuns(query?: ListQuery): Promise<ListPage> {
     const db = this.conn();
     const q = normalizeQuery(query);
-    const where: string[] = [];
     const args: unknown[] = [];
-    if (q.status !== undefined) {
-      where.push('status = ?');
-      args.push(q.status);
-    }
-    if (q.flowName !== undefined) {
-      where.push('flow_name = ?');
-      args.push(q.flowName);
-    }
-    if (q.parentRunId !== undefined) {
-      where.push('parent_run_id = ?');
-      args.push(q.parentRunId);
-    }
-    if (q.sinceKey !== undefined) {
-      where.push('started_key >= ?');
-      args.push(q.sinceKey);
-    }
-    if (q.untilKey !== undefined) {
-      where.push('started_key < ? AND started_key > ?');
-      args.push(q.untilKey, NO_START_KEY);
-    }
-    if (q.after) {
-      where.push('(started_key, id) < (?, ?)');
-      args.push(q.after.k, q.after.id);
-    }
-    const sql =
-      `SELECT id, flow_name, status, started, finished, parent_run_id, parent_step, task_count FROM ${this.t}runs` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY started_key DESC, id DESC LIMIT ?';
-    args.push(q.limit + 1);
+    const sql = listRunsSql(this.t, q, (v) => {
+      args.push(v);
+      return '?';
+    });
     const rows = this.run(() => db.prepare(sql).all(...args) as Omit<RunRow, 'ctx'>[], 'listing runs');
     return makePage(rows.map(rowSummary), q);
   }
