@@ -21,6 +21,19 @@ export const EVT_CTX = 2;
 
 const HEADER = 64;
 
+/**
+ * Busy-wait up to `ms` for `ctrl[index]` to differ from `seen`; true if it did. Waking a thread that sleeps
+ * in Atomics.wait costs 40-80 µs in this kind of VM, more than a short Lua handler runs, so each side
+ * spins briefly where the other side's answer is usually that close, and sleeps only after.
+ */
+export function spinUntilChanged(ctrl: Int32Array, index: number, seen: number, ms: number): boolean {
+  const end = performance.now() + ms;
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(ctrl, index) !== seen) return true;
+    if (performance.now() >= end) return false;
+  }
+}
+
 export class Lane {
   readonly ctrl: Int32Array;
   private readonly data: Buffer;

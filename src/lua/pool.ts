@@ -3,7 +3,7 @@
 // terminated (2-35 ms, measured), which stops any runaway, pcall-wrapped or inside C code; a fresh worker
 // replaces it in the background.
 import { MessageChannel, SHARE_ENV, Worker } from 'node:worker_threads';
-import { ANSWER, EVT, EVT_CTX, JOB, KIND, Lane } from './channel.js';
+import { ANSWER, EVT, EVT_CTX, JOB, KIND, Lane, spinUntilChanged } from './channel.js';
 import { payloadKey } from './payload.js';
 import type { CtxReply, CtxRequest, Job, JobOutput, JobReply, WorkerInit } from './protocol.js';
 import { LuaError } from './state.js';
@@ -59,10 +59,10 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
 /** Data area of a lane; larger messages go through the worker's port. */
 const LANE_BYTES = 1 << 20;
 /**
- * How long the main thread waits (asleep, not spinning) for a reply before yielding to the event loop.
- * Short handlers answer within it, which saves an event-loop round trip; it bounds the stall to 0.1 ms.
+ * How long the main thread spins for a reply before yielding to the event loop. Short handlers answer
+ * within it, which saves a thread wake-up and an event-loop round trip; it bounds the stall to 0.1 ms.
  */
-const SYNC_WAIT_MS = 0.1;
+const SPIN_MS = 0.1;
 
 export class LuaPool {
   private readonly slots: Slot[] = [];
@@ -158,7 +158,7 @@ export class LuaPool {
   private async await(slot: Slot, p: Pending): Promise<void> {
     const ctrl = slot.lane.ctrl;
     for (;;) {
-      if (Atomics.wait(ctrl, EVT, slot.events, SYNC_WAIT_MS) === 'timed-out') {
+      if (!spinUntilChanged(ctrl, EVT, slot.events, SPIN_MS)) {
         // biome-ignore lint/suspicious/noExplicitAny: Atomics.waitAsync is in Node 20 but not in our ES2023 lib
         const w = (Atomics as any).waitAsync(ctrl, EVT, slot.events) as { async: boolean; value: unknown };
         if (w.async) await w.value;
