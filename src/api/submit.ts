@@ -38,6 +38,8 @@ export async function submitRun(
   const flowName = requested.flow.loaded.flow.name;
   if (!opts.wait) {
     await started.created;
+    // The id is handed out now: the record must be readable by other processes (e.g. `ironflow inspect`).
+    await api.store.persist?.(started.runId);
     return { status: 202, body: { run_id: started.runId, flow_name: flowName, status: 'pending' } };
   }
   const run = await started.done;

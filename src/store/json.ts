@@ -44,6 +44,7 @@ import {
   openAppend,
   readNoFollow,
   unlinkIf,
+  unlinkQuiet,
   writeAll,
 } from './json-files.js';
 import {
@@ -62,6 +63,12 @@ export interface JsonStoreOptions {
   fsync?: boolean;
   /** Index log size that triggers folding it into the sorted snapshot. Default 1 MiB. */
   indexCompactBytes?: number;
+  /**
+   * How long the first write of a run created here may wait, so that a run ending sooner is written once,
+   * whole, instead of created and then replaced (ms; default 20; 0 = next tick). Listing, flush and close
+   * write waiting runs at once.
+   */
+  firstWriteDelayMs?: number;
 }
 
 type JournalOp =
@@ -93,6 +100,8 @@ interface LiveRun {
   fresh: boolean;
   /** `<id>.json` exists: false for a run created in this process until its first batch writes it. */
   created: boolean;
+  /** When this process created the run (ms since epoch; 0 for a run read from disk). */
+  born: number;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -124,6 +133,8 @@ export class JsonStore implements StateStore {
   private dirty = new Set<LiveRun>();
   private indexQueue: string[] = [];
   private scheduled = false;
+  private readonly firstWriteDelay: number;
+  private delayTimer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private errors: StoreError[] = [];
   private closed = false;
@@ -133,6 +144,7 @@ export class JsonStore implements StateStore {
     this.location = dir;
     this.dir = resolve(dir);
     this.fsync = opts.fsync ?? false;
+    this.firstWriteDelay = opts.firstWriteDelayMs ?? 20;
     this.index = new JsonIndex(this.dir, () => this.scanAll(), {
       compactBytes: opts.indexCompactBytes,
       fsync: this.fsync,
@@ -263,6 +275,7 @@ export class JsonStore implements StateStore {
       waiters: [],
       fresh: false,
       created: true,
+      born: 0,
     };
   }
 
@@ -347,9 +360,19 @@ export class JsonStore implements StateStore {
       const lr = this.newLive(run, null);
       lr.fresh = true;
       lr.created = false;
+      lr.born = Date.now();
       this.live.set(id, lr);
       this.markDirty(lr);
     }, `creating run ${id}`);
+  }
+
+  async persist(id: string): Promise<void> {
+    const lr = this.live.get(id);
+    if (!lr || lr.created) return;
+    lr.born = 0; // no longer waits for the first-write delay
+    this.markDirty(lr);
+    // A failed write stays with the run: its next mutation reports it and the run ends stalled.
+    await this.waitFor(lr);
   }
 
   async importRun(input: RunInfo): Promise<void> {
@@ -396,13 +419,48 @@ export class JsonStore implements StateStore {
     this.record(lr, { op: 'ctx', ctx: patch });
   }
 
-  /** Write everything queued: journal appends, compactions, then index lines. Never rejects. */
-  private async writeBatch(): Promise<void> {
-    const runs = [...this.dirty];
+  /**
+   * A run created here, not yet written, still running and younger than the first-write delay: its batch
+   * may wait (most API runs end within it, and are then written once). Its mutations are in memory.
+   */
+  private mayWait(lr: LiveRun, now: number): boolean {
+    return !lr.created && now - lr.born < this.firstWriteDelay && !isTerminal(lr.run.status);
+  }
+
+  /** Write the waiting runs when the oldest is due. */
+  private scheduleDelayed(runs: LiveRun[]): void {
+    if (this.delayTimer) return;
+    const due = Math.min(...runs.map((lr) => lr.born)) + this.firstWriteDelay;
+    this.delayTimer = setTimeout(
+      () => {
+        this.delayTimer = null;
+        this.schedule();
+      },
+      Math.max(1, due - Date.now()),
+    );
+  }
+
+  /**
+   * Write everything queued: journal appends, compactions, then index lines (runs still within the
+   * first-write delay wait, unless `all`). Never rejects.
+   */
+  private async writeBatch(all = false): Promise<void> {
+    let runs = [...this.dirty];
     this.dirty.clear();
+    if (!all && this.firstWriteDelay > 0) {
+      const now = Date.now();
+      const waiting = runs.filter((lr) => this.mayWait(lr, now));
+      if (waiting.length > 0) {
+        for (const lr of waiting) this.dirty.add(lr);
+        runs = runs.filter((lr) => !this.mayWait(lr, now));
+        this.scheduleDelayed(waiting);
+      }
+    }
     const lines = this.indexQueue;
     this.indexQueue = [];
-    for (const lr of runs) this.writeRun(lr);
+    const leftovers: string[] = [];
+    for (const lr of runs) this.writeRun(lr, leftovers);
+    for (const tmp of leftovers) unlinkQuiet(tmp);
     const touched: [LiveRun, string][] = [];
     for (const lr of runs) {
       if (this.live.get(lr.id) !== lr) continue; // deleted meanwhile
@@ -446,7 +504,7 @@ export class JsonStore implements StateStore {
     }
   }
 
-  private writeRun(lr: LiveRun): void {
+  private writeRun(lr: LiveRun, leftovers: string[]): void {
     if (!lr.created) {
       // First write of a run created here: the file gets the whole current state, journal lines included.
       try {
@@ -454,6 +512,7 @@ export class JsonStore implements StateStore {
           this.file(lr.id, '.json'),
           `${JSON.stringify(lr.run, null, 2)}\n`,
           this.fsync,
+          leftovers,
         );
         if (!stamp) throw conflict(lr.id);
         lr.stamp = stamp;
@@ -615,7 +674,7 @@ export class JsonStore implements StateStore {
 
   /** Write everything queued so far (without waiting for the next tick). */
   private async settle(): Promise<void> {
-    if (this.dirty.size > 0 || this.indexQueue.length > 0) await this.enqueue(() => this.writeBatch());
+    if (this.dirty.size > 0 || this.indexQueue.length > 0) await this.enqueue(() => this.writeBatch(true));
     else await this.chain;
   }
 
@@ -638,6 +697,8 @@ export class JsonStore implements StateStore {
       await this.settle();
     } finally {
       this.closed = true;
+      if (this.delayTimer) clearTimeout(this.delayTimer);
+      this.delayTimer = null;
       for (const lr of this.live.values()) this.closeJournal(lr);
       this.live.clear();
     }

@@ -48,6 +48,11 @@ export interface StateStore {
   readonly location: string;
   /** Create a run: status pending, started now. Fails with 'conflict' if the id exists. */
   initRun(id: string, flowName: string, ctx: Context, opts?: InitRunOptions): Promise<void>;
+  /**
+   * Make a run that this process created readable by other processes now, for a caller that hands its id
+   * out before the run ends (`wait: false`). Only stores that may hold back a first write implement it.
+   */
+  persist?(id: string): Promise<void>;
   /** Set the status; the first terminal status stamps `finished` (later ones keep it). */
   setRunStatus(id: string, status: RunStatus): Promise<void>;
   /** Replace the task record under `task.name`. Must cost O(size of the task), not O(size of the run). */

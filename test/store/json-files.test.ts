@@ -72,6 +72,49 @@ describe('JSON store files', () => {
     expect(readdirSync(dir).sort()).toEqual(['.index', 'perm-1.json']);
   });
 
+  it('writes a run that ends within the first-write delay once, and persist() makes one visible at once', async () => {
+    const dir = newDir();
+    const store = await open(dir, { firstWriteDelayMs: 60_000 });
+    const other = await open(dir);
+    await store.initRun('quick', 'f', { a: 1 });
+    await store.setRunStatus('quick', 'running');
+    await store.upsertTask('quick', task('s', 'running'));
+    await new Promise((r) => setTimeout(r, 30));
+    // still held back: another process does not see it yet, this one does
+    await expectStoreError(other.getRun('quick'), 'not_found');
+    expect((await store.getRun('quick')).tasks.s?.status).toBe('running');
+    await store.upsertTask('quick', task('s', 'success'));
+    await store.setRunStatus('quick', 'success');
+    // one file, never a journal, no temp file left behind
+    expect(readdirSync(dir).sort()).toEqual(['.index', 'quick.json']);
+    const seen = await other.getRun('quick');
+    expect([seen.status, seen.tasks.s?.status]).toEqual(['success', 'success']);
+    expect((await other.listRuns()).runs.map((r) => r.id)).toEqual(['quick']);
+
+    // a run whose id is handed out before it ends (API wait: false)
+    await store.initRun('handed-out', 'f', {});
+    await store.setRunStatus('handed-out', 'running');
+    await store.persist('handed-out');
+    expect((await other.getRun('handed-out')).status).toBe('running');
+    // listing in the creating process writes held-back runs first
+    await store.initRun('listed', 'f', {});
+    expect((await store.listRuns()).runs.map((r) => r.id).sort()).toEqual(['handed-out', 'listed', 'quick']);
+    expect((await other.getRun('listed')).status).toBe('pending');
+  });
+
+  it('writes a held-back run once the first-write delay has passed', async () => {
+    const dir = newDir();
+    const store = await open(dir, { firstWriteDelayMs: 40 });
+    const other = await open(dir);
+    await store.initRun('slow', 'f', {});
+    await store.setRunStatus('slow', 'running');
+    const deadline = Date.now() + 5000;
+    while (!existsSync(join(dir, 'slow.json')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await other.getRun('slow')).status).toBe('running');
+  });
+
   it('refuses a symlinked store root', async () => {
     const real = newDir();
     mkdirSync(real, { recursive: true });
