@@ -84,7 +84,12 @@ export function listSettings(): SettingSpec<number | boolean | string>[] {
   return [...specs.values()].sort((a, b) => a.env.localeCompare(b.env));
 }
 
-const cpus = () => Math.max(1, availableParallelism());
+let cpuCount: number | undefined;
+/** Read once: it is the default of settings read for every run. */
+const cpus = () => {
+  cpuCount ??= Math.max(1, availableParallelism());
+  return cpuCount;
+};
 
 export const S = {
   maxConcurrentTasks: defineSetting<number>({

@@ -54,6 +54,21 @@ export function topoSort(n: number, order: number[][]): { sorted: number[]; rema
   return { sorted, remaining };
 }
 
+const plans = new WeakMap<FlowDefinition, Plan>();
+
+/**
+ * The plan of a flow, built once per flow object (a loaded flow is not changed afterwards; the API runs
+ * one cached flow many times). The flow must have passed validation.
+ */
+export function planOf(flow: FlowDefinition): Plan {
+  let plan = plans.get(flow);
+  if (!plan) {
+    plan = buildPlan(flow);
+    plans.set(flow, plan);
+  }
+  return plan;
+}
+
 /** Build the plan. The flow must have passed validation (names unique, dependencies and handlers exist). */
 export function buildPlan(flow: FlowDefinition): Plan {
   const byName = new Map<string, number>();

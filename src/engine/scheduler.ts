@@ -13,7 +13,7 @@ import type { RunEvent, RunEventListener } from './events.js';
 import { IndexHeap } from './heap.js';
 import { interpolate } from './interpolate.js';
 import { invokeNode } from './invoke.js';
-import { buildPlan, type Plan, type PlannedStep } from './plan.js';
+import { type Plan, type PlannedStep, planOf } from './plan.js';
 import { makeRedactor, recordValue, storedContext } from './record.js';
 import type { Context, FlowDefinition, RunInfo, RunStatus, TaskState, TaskStatus } from './types.js';
 import { ContextViews } from './views.js';
@@ -110,7 +110,7 @@ class RunCoordinator {
     private readonly opts: ExecuteOptions,
   ) {
     this.id = opts.runId ?? randomUUID();
-    this.plan = buildPlan(flow);
+    this.plan = planOf(flow);
     const n = this.plan.steps.length;
     this.views = new ContextViews(this.plan, initial);
     this.state = new Array<State>(n).fill('waiting');
