@@ -129,3 +129,15 @@ export function jsonRequested(body: Obj, mode: LlmMode, ollama: boolean): boolea
   }
   return isPlainObject(body.response_format) && isJson(body.response_format.type);
 }
+
+/** The JSON Schema the final body asks the reply to follow, if any (json_schema formats, Ollama `format`). */
+export function requestedSchema(body: Obj, mode: LlmMode, ollama: boolean): Obj | undefined {
+  if (ollama) return isPlainObject(body.format) ? body.format : undefined;
+  if (mode === 'responses' && isPlainObject(body.text) && isPlainObject(body.text.format)) {
+    const f = body.text.format;
+    return f.type === 'json_schema' && isPlainObject(f.schema) ? f.schema : undefined;
+  }
+  const rf = body.response_format;
+  if (!isPlainObject(rf) || rf.type !== 'json_schema' || !isPlainObject(rf.json_schema)) return undefined;
+  return isPlainObject(rf.json_schema.schema) ? rf.json_schema.schema : undefined;
+}

@@ -50,7 +50,7 @@ export const llmParams = {
   response_format: p.any({
     description:
       "'json_object', 'text', or an object such as {type = 'json_schema', json_schema = {name, schema, strict}}; " +
-      'a reply that is not JSON then fails the step',
+      'a reply that is not JSON, or breaks the json_schema, then fails the step',
     interpolate: 'deep',
   }),
   extra: p.object({

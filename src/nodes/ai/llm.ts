@@ -3,8 +3,9 @@
 import { NodeError } from '../../util/errors.js';
 import { canonicalJson, isPlainObject } from '../../util/json.js';
 import { defineNode } from '../types.js';
+import { compileSchema, describeError, type Validator } from '../validation/compile.js';
 import { clip, maskUrl, post, redact, retryableStatus } from './http.js';
-import { buildBody, jsonRequested, normaliseResponseFormat } from './llm-body.js';
+import { buildBody, jsonRequested, normaliseResponseFormat, requestedSchema } from './llm-body.js';
 import {
   AUTH_TYPES,
   LLM_PROVIDERS,
@@ -213,7 +214,30 @@ export const llm = defineNode({
     };
     const usage = extractUsage(raw, ollama);
     if (usage !== undefined) out[`${ok}_usage`] = usage;
-    if (calls.length === 0 && jsonRequested(body, mode, ollama)) out[`${ok}_json`] = parseJsonReply(text);
+    if (calls.length === 0 && jsonRequested(body, mode, ollama)) {
+      const value = parseJsonReply(text);
+      const schema = requestedSchema(body, mode, ollama);
+      if (schema) await checkReplySchema(value, schema);
+      out[`${ok}_json`] = value;
+    }
     return out;
   },
 });
+
+/**
+ * A JSON reply against the schema the request sent: providers that do not enforce it (or enforce it
+ * loosely) must not hand the next step a value of the wrong shape. Every violation is listed.
+ */
+async function checkReplySchema(value: unknown, schema: Obj): Promise<void> {
+  let validate: Validator;
+  try {
+    validate = await compileSchema(schema);
+  } catch (e) {
+    throw new NodeError(`llm: the response_format JSON schema is invalid: ${(e as Error).message}`, {
+      retryable: false,
+    });
+  }
+  if (validate(value)) return;
+  const problems = (validate.errors ?? []).map(describeError).join('; ');
+  throw new NodeError(`llm: the model reply does not match the requested JSON schema: ${problems}`);
+}

@@ -170,6 +170,37 @@ describe('llm chat (openai)', () => {
     expect(obj.llm_json).toEqual({ reply: 'x' });
   });
 
+  test('a JSON reply that breaks the requested schema fails the step, naming every violation', async () => {
+    const schema = {
+      type: 'object',
+      properties: { score: { type: 'number' }, tags: { type: 'array', items: { type: 'string' } } },
+      required: ['score', 'summary'],
+    };
+    const rf = { type: 'json_schema', json_schema: { name: 'rating', schema, strict: true } };
+    s.enqueue('chat', {
+      body: { choices: [{ message: { content: '{"score": "high", "tags": ["a", 2]}' } }] },
+    });
+    const err = await runNode('llm', { prompt: 'x', response_format: rf }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    const msg = (err as Error).message;
+    expect(msg).toContain('llm: the model reply does not match the requested JSON schema');
+    expect(msg).toContain('summary');
+    expect(msg).toContain('/score');
+    expect(msg).toContain('/tags/1');
+    // A reply that follows it passes through as llm_json.
+    s.enqueue('chat', { body: { choices: [{ message: { content: '{"score": 3, "summary": "ok"}' } }] } });
+    expect((await runNode('llm', { prompt: 'x', response_format: rf })).llm_json).toEqual({
+      score: 3,
+      summary: 'ok',
+    });
+    // A schema Ajv cannot compile is named as the problem.
+    const bad = { type: 'json_schema', json_schema: { name: 'b', schema: { type: 'no-such-type' } } };
+    s.enqueue('chat', { body: { choices: [{ message: { content: '{}' } }] } });
+    await expect(runNode('llm', { prompt: 'x', response_format: bad })).rejects.toThrow(
+      'llm: the response_format JSON schema is invalid',
+    );
+  });
+
   test('a reply that is not JSON when JSON was asked for fails the step', async () => {
     s.enqueue('chat', {
       body: { choices: [{ message: { role: 'assistant', content: 'Sure! Here is the data: {oops' } }] },
