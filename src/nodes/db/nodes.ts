@@ -6,7 +6,7 @@ import { p } from '../params.js';
 import type { NodeContext } from '../types.js';
 import { defineNode } from '../types.js';
 import { PgConnectError, pgErrorText, pgExec, pgQuery } from './postgres.js';
-import { OpenTransactionError, PlanError, planSql } from './sql.js';
+import { OpenTransactionError, PlanError, planSql, TooManyRowsError } from './sql.js';
 import { sqliteExec, sqliteQuery, sqliteRetryable } from './sqlite.js';
 import { connectError, type DbTarget, parseConnection, scrub } from './url.js';
 import { bindValues, resolveParam } from './values.js';
@@ -120,7 +120,7 @@ function failure(node: string, target: DbTarget, e: unknown, signal: AbortSignal
   // The step's deadline or a cancelled run: let the engine report it as such.
   if (signal.aborted && e === signal.reason) return e;
   if (e instanceof PgConnectError) return connectError(target.display, scrub(e.message, target));
-  if (e instanceof OpenTransactionError)
+  if (e instanceof OpenTransactionError || e instanceof TooManyRowsError)
     return new NodeError(`${node} failed: ${e.message}`, { retryable: false });
   if (target.kind === 'postgres') {
     const { message, retryable } = pgErrorText(e);

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { CancelledError } from '../../util/errors.js';
 import type { Resources } from '../types.js';
 import { DB } from './settings.js';
-import { OpenTransactionError } from './sql.js';
+import { OpenTransactionError, TooManyRowsError } from './sql.js';
 import type { PgTarget } from './url.js';
 import { floatOut, integerOut, numericOut } from './values.js';
 
@@ -213,6 +213,12 @@ export async function pgQuery(
   signal: AbortSignal,
 ): Promise<Record<string, unknown>[]> {
   const results = await run(resources, target, text, values, signal);
+  // pg hands over a result whole, so the limit is checked once it has arrived (it still keeps an oversized
+  // result out of the context and the run record).
+  const max = DB.maxRows.get();
+  let total = 0;
+  for (const r of results) total += r.rows.length;
+  if (max > 0 && total > max) throw new TooManyRowsError(max);
   if (results.length === 1) return bytesToBase64(results[0]!);
   return results.flatMap(bytesToBase64);
 }

@@ -1,4 +1,5 @@
-// Limits of the database nodes (db_query, db_exec). Read when a pool or a SQLite handle is created.
+// Limits of the database nodes (db_query, db_exec). Pool settings are read when a pool or a SQLite handle
+// is created; the row limit for every query.
 import { defineSetting } from '../../config/settings.js';
 
 export const DB = {
@@ -24,6 +25,14 @@ export const DB = {
     min: 0,
     default: 30,
     description: 'An idle pooled PostgreSQL connection is closed after this many seconds; 0 keeps it open.',
+  }),
+  maxRows: defineSetting<number>({
+    env: 'IRONFLOW_DB_MAX_ROWS',
+    kind: 'int',
+    min: 0,
+    default: 1_000_000,
+    description:
+      'Most rows one db_query may return; more fails the step (SQLite stops reading at the limit, PostgreSQL checks once the rows have arrived). 0 disables.',
   }),
   sqliteBusyTimeout: defineSetting<number>({
     env: 'IRONFLOW_DB_SQLITE_BUSY_TIMEOUT_MS',

@@ -41,6 +41,15 @@ export class OpenTransactionError extends Error {
   }
 }
 
+/** A db_query result over IRONFLOW_DB_MAX_ROWS. */
+export class TooManyRowsError extends Error {
+  constructor(max: number) {
+    super(
+      `the query returned more than ${max} rows (IRONFLOW_DB_MAX_ROWS); add a LIMIT, page with LIMIT/OFFSET, or raise the setting`,
+    );
+  }
+}
+
 type Token =
   | { t: 'sql'; s: string }
   | { t: 'qmark'; n?: number; raw: string }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Resources } from '../types.js';
 import { DB } from './settings.js';
-import { OpenTransactionError } from './sql.js';
+import { OpenTransactionError, TooManyRowsError } from './sql.js';
 import { connectError, type SqliteTarget } from './url.js';
 import { boolOut, jsonOut, jsonTextOut } from './values.js';
 
@@ -110,13 +110,14 @@ function readRows(st: BetterSqlite3.Statement, values: unknown[]): Record<string
   const cols = st.columns();
   const names = cols.map((c) => c.name);
   const convs = cols.map((c) => converter(c.type));
-  const raw = st.all(...values) as unknown[][];
-  const rows = new Array<Record<string, unknown>>(raw.length);
-  for (let r = 0; r < raw.length; r++) {
-    const src = raw[r]!;
+  const max = DB.maxRows.get();
+  const rows: Record<string, unknown>[] = [];
+  // Read row by row, so a query over the limit stops there instead of filling memory first.
+  for (const src of st.iterate(...values) as IterableIterator<unknown[]>) {
+    if (max > 0 && rows.length >= max) throw new TooManyRowsError(max);
     const row: Record<string, unknown> = {};
     for (let c = 0; c < names.length; c++) row[names[c]!] = convs[c]!(src[c]);
-    rows[r] = row;
+    rows.push(row);
   }
   return rows;
 }

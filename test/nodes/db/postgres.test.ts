@@ -419,4 +419,18 @@ describe('PostgreSQL large results', () => {
     expect(list[0]).toEqual({ id: 1, label: 'row 1', v: 0.25 });
     expect(list[49999]).toEqual({ id: 50000, label: 'row 50000', v: 12500 });
   });
+  test('a result over IRONFLOW_DB_MAX_ROWS fails the step, naming the setting', async () => {
+    await exec('CREATE TABLE capped (id int PRIMARY KEY)');
+    await exec('INSERT INTO capped SELECT i FROM generate_series(1, 20) AS i');
+    overrideSetting('IRONFLOW_DB_MAX_ROWS', 10);
+    try {
+      await expect(query('SELECT id FROM capped')).rejects.toThrow(
+        'db_query failed: the query returned more than 10 rows (IRONFLOW_DB_MAX_ROWS)',
+      );
+      expect((await query('SELECT id FROM capped ORDER BY id LIMIT 10')).rows_count).toBe(10);
+    } finally {
+      overrideSetting('IRONFLOW_DB_MAX_ROWS', undefined);
+    }
+    expect((await query('SELECT id FROM capped')).rows_count).toBe(20);
+  });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { overrideSetting } from '../../../src/config/settings.js';
 import { ResourcePool } from '../../../src/engine/resources.js';
 import { checkNode, runNode } from '../../helpers/nodes.js';
 
@@ -410,5 +411,21 @@ describe('SQLite large results', () => {
     expect(out.rows_count).toBe(50000);
     expect(list[0]).toEqual({ id: 1, label: 'row 1', v: 0.25 });
     expect(list[49999]).toEqual({ id: 50000, label: 'row 50000', v: 12500 });
+  });
+  test('a result over IRONFLOW_DB_MAX_ROWS fails the step, naming the setting', async () => {
+    await exec('CREATE TABLE capped (id INTEGER PRIMARY KEY)');
+    await exec(
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) INSERT INTO capped (id) SELECT i FROM n',
+    );
+    overrideSetting('IRONFLOW_DB_MAX_ROWS', 10);
+    try {
+      await expect(query('SELECT id FROM capped')).rejects.toThrow(
+        'db_query failed: the query returned more than 10 rows (IRONFLOW_DB_MAX_ROWS)',
+      );
+      expect((await query('SELECT id FROM capped ORDER BY id LIMIT 10')).rows_count).toBe(10);
+    } finally {
+      overrideSetting('IRONFLOW_DB_MAX_ROWS', undefined);
+    }
+    expect((await query('SELECT id FROM capped')).rows_count).toBe(20);
   });
 });
