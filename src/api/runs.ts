@@ -11,6 +11,12 @@ import { errorChain } from '../util/errors.js';
 import { unavailable } from './errors.js';
 import type { EventHub } from './sse.js';
 
+/** The abort reason of runs (and fire-and-forget children) still going when a shutdown ends them. */
+export const SHUTDOWN_REASON = {
+  status: 'stalled' satisfies RunStatus,
+  message: 'the server shut down during the run',
+};
+
 export interface StartedRun {
   runId: string;
   /** Resolves once the run record exists (rejects if it could not be created). */
@@ -147,10 +153,7 @@ export class RunManager {
       `stopping ${this.active.size} run(s) still running at shutdown; they are recorded as stalled`,
     );
     for (const a of this.active.values()) {
-      a.abort.abort({
-        status: 'stalled' satisfies RunStatus,
-        message: 'the server shut down during the run',
-      });
+      a.abort.abort(SHUTDOWN_REASON);
     }
   }
 }

@@ -26,7 +26,7 @@ import { flowRoutes } from './routes/flows.js';
 import { metaRoutes } from './routes/meta.js';
 import { runRoutes } from './routes/runs.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { RunManager, stallAbandonedRuns } from './runs.js';
+import { RunManager, SHUTDOWN_REASON, stallAbandonedRuns } from './runs.js';
 import { A } from './settings.js';
 import { EventHub, SseStreams } from './sse.js';
 
@@ -197,13 +197,15 @@ export async function buildServer(opts: ServerOptions): Promise<ApiServer> {
     shutdown(graceMs = config.shutdownGraceMs) {
       shutdownP ??= (async () => {
         closing = true;
+        const graceEnds = Date.now() + graceMs;
         const closed = app.close();
         await api.runs.shutdown(graceMs);
         api.streams.endAll();
         app.server.closeIdleConnections();
         await closed;
         await pool.close();
-        await engine.close();
+        // Fire-and-forget child runs get what is left of the grace period, then are recorded as stalled.
+        await engine.close({ graceMs: Math.max(0, graceEnds - Date.now()), reason: SHUTDOWN_REASON });
         try {
           await store.flush();
         } catch (e) {
@@ -214,6 +216,7 @@ export async function buildServer(opts: ServerOptions): Promise<ApiServer> {
     },
     stopRuns() {
       api.runs.stopAll();
+      engine.stopDetachedChildren(SHUTDOWN_REASON);
     },
   };
 }

@@ -212,9 +212,20 @@ export class Engine {
   }
 
   /** Stop the Lua workers. Process-wide resources (pools) are closed by their owner at shutdown. */
-  async close(): Promise<void> {
-    // Child runs still in flight (fire-and-forget ones above all) finish first: they may need Lua workers.
-    if (this.services.subflows instanceof EngineSubflows) await this.services.subflows.close();
+  /** Stop fire-and-forget child runs still going (a second shutdown signal), with `reason`. */
+  stopDetachedChildren(reason: unknown): void {
+    if (this.services.subflows instanceof EngineSubflows) this.services.subflows.stopDetached(reason);
+  }
+
+  /**
+   * Release the engine. Child runs still in flight (fire-and-forget ones above all) finish first, as they
+   * may need Lua workers; with `graceMs`, fire-and-forget children still running after it are stopped
+   * with `reason` (e.g. `{status: 'stalled'}`).
+   */
+  async close(opts: { graceMs?: number; reason?: unknown } = {}): Promise<void> {
+    if (this.services.subflows instanceof EngineSubflows) {
+      await this.services.subflows.close(opts.graceMs, opts.reason);
+    }
     await this.runner?.close();
     this.runner = undefined;
   }

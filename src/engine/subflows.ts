@@ -60,6 +60,9 @@ export class EngineSubflows implements SubflowRunner {
     this.cacheSize = Math.max(1, opts.cacheSize ?? 64);
   }
 
+  /** Stops fire-and-forget children, which outlive the step (and run) that started them. */
+  private readonly detachedStop = new AbortController();
+
   /** Child runs still running (waited and fire-and-forget). */
   get running(): number {
     return this.inFlight.size;
@@ -103,8 +106,12 @@ export class EngineSubflows implements SubflowRunner {
     const name = loaded.flow.name;
     return new Promise<SubflowResult>((resolveStart, rejectStart) => {
       let runId: string | undefined;
+      const signal = opts.signal
+        ? AbortSignal.any([opts.signal, this.detachedStop.signal])
+        : this.detachedStop.signal;
       const p = this.engine.execute(loaded.flow, req.ctx, {
         ...opts,
+        signal,
         onCreated: (id) => {
           runId = id;
           resolveStart({ run_id: id, flow_name: name, status: 'running', ctx: {} });
@@ -218,14 +225,36 @@ export class EngineSubflows implements SubflowRunner {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** Engine shutdown: say how many children are still running, wait for them, forget cached flows. */
-  async close(): Promise<void> {
+  /**
+   * Engine shutdown: say how many children are still running and wait for them, then forget cached flows.
+   * With `graceMs`, fire-and-forget children still running after it are stopped with `reason` (the
+   * server records them as stalled) rather than waited for without a bound.
+   */
+  async close(graceMs?: number, reason?: unknown): Promise<void> {
     if (this.inFlight.size > 0) {
       this.engine.logger.info(
-        `waiting for ${this.inFlight.size} child run(s) still running (${this.background} fire-and-forget)`,
+        `waiting ${graceMs === undefined ? '' : `up to ${graceMs / 1000}s `}for ${this.inFlight.size} child run(s) still running (${this.background} fire-and-forget)`,
       );
+    }
+    if (graceMs !== undefined && this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((r) => {
+        timer = setTimeout(r, graceMs);
+      });
+      await Promise.race([this.drain(), graceOver]);
+      clearTimeout(timer);
+      this.stopDetached(reason);
     }
     await this.drain();
     this.cache.clear();
+  }
+
+  /** Stop every fire-and-forget child run now (and any started later) with `reason`. */
+  stopDetached(reason: unknown): void {
+    if (this.detachedStop.signal.aborted) return;
+    if (this.background > 0) {
+      this.engine.logger.warn(`stopping ${this.background} fire-and-forget child run(s) still running`);
+    }
+    this.detachedStop.abort(reason);
   }
 }

@@ -1,6 +1,8 @@
 // Start-up and shutdown: runs left unfinished by a previous process are stalled (IF-043); a shutdown lets
 // runs finish within the grace period and records the rest as stalled, never running; a runaway flow
 // load never stops the server from answering (IF-038).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { overrideSetting } from '../../src/config/settings.js';
 import { JsonStore } from '../../src/store/json.js';
@@ -68,6 +70,29 @@ describe('shutdown', () => {
     const page = await reread.listRuns({ status: 'running' });
     expect(page.runs).toEqual([]);
     await reread.close();
+  });
+
+  test('fire-and-forget child runs still going after the grace period are recorded as stalled', async () => {
+    const flows = tempDir('ironflow-api-detached-');
+    writeFileSync(join(flows, 'child.lua'), delayFlow(30, 'slow_child'));
+    writeFileSync(
+      join(flows, 'parent.lua'),
+      `local flow = Flow.new("parent")
+flow:step("spawn", nodes.subworkflow({ flow = "child.lua", wait = false }))
+return flow`,
+    );
+    const srv = await startServer({ flowsDir: flows });
+    const r = await call(srv.url, 'POST', '/flows/run', { file: 'parent.lua' });
+    expect(r.body.status).toBe('success');
+    const childId = (await srv.store.getRun(r.body.run_id)).ctx.subworkflow_run_id as string;
+    expect((await srv.store.getRun(childId)).status).toBe('running');
+    const t0 = Date.now();
+    await srv.server.shutdown(300);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const child = await srv.store.getRun(childId);
+    expect(child.status).toBe('stalled');
+    expect(child.parent_run_id).toBe(r.body.run_id);
+    await srv.stop();
   });
 
   test('runs that finish within the grace period end success', async () => {
