@@ -6,6 +6,7 @@ import { ResourcePool } from '../../../src/engine/resources.js';
 import { type LogLine, runNode } from '../../helpers/nodes.js';
 import { freePort } from '../../services/ports.js';
 import { type PgServer, startPostgres } from '../../services/postgres.js';
+import { expectRowCap } from './row-cap.js';
 
 let server: PgServer;
 let url: string;
@@ -422,15 +423,6 @@ describe('PostgreSQL large results', () => {
   test('a result over IRONFLOW_DB_MAX_ROWS fails the step, naming the setting', async () => {
     await exec('CREATE TABLE capped (id int PRIMARY KEY)');
     await exec('INSERT INTO capped SELECT i FROM generate_series(1, 20) AS i');
-    overrideSetting('IRONFLOW_DB_MAX_ROWS', 10);
-    try {
-      await expect(query('SELECT id FROM capped')).rejects.toThrow(
-        'db_query failed: the query returned more than 10 rows (IRONFLOW_DB_MAX_ROWS)',
-      );
-      expect((await query('SELECT id FROM capped ORDER BY id LIMIT 10')).rows_count).toBe(10);
-    } finally {
-      overrideSetting('IRONFLOW_DB_MAX_ROWS', undefined);
-    }
-    expect((await query('SELECT id FROM capped')).rows_count).toBe(20);
+    await expectRowCap((sql) => query(sql));
   });
 });

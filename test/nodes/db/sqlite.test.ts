@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { overrideSetting } from '../../../src/config/settings.js';
 import { ResourcePool } from '../../../src/engine/resources.js';
 import { checkNode, runNode } from '../../helpers/nodes.js';
+import { expectRowCap } from './row-cap.js';
 
 /** A ResourcePool that counts how many resources it created, per key. */
 class CountingPool extends ResourcePool {
@@ -417,15 +417,6 @@ describe('SQLite large results', () => {
     await exec(
       'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) INSERT INTO capped (id) SELECT i FROM n',
     );
-    overrideSetting('IRONFLOW_DB_MAX_ROWS', 10);
-    try {
-      await expect(query('SELECT id FROM capped')).rejects.toThrow(
-        'db_query failed: the query returned more than 10 rows (IRONFLOW_DB_MAX_ROWS)',
-      );
-      expect((await query('SELECT id FROM capped ORDER BY id LIMIT 10')).rows_count).toBe(10);
-    } finally {
-      overrideSetting('IRONFLOW_DB_MAX_ROWS', undefined);
-    }
-    expect((await query('SELECT id FROM capped')).rows_count).toBe(20);
+    await expectRowCap((sql) => query(sql));
   });
 });
