@@ -112,7 +112,7 @@ export const csvParse = defineNode({
   },
   outputs: {
     '{output_key}':
-      'array of objects keyed by header (extra fields of a long record: column_<n>, 1-based; fields missing from a short record: absent), or array of arrays without a header',
+      'array of objects keyed by header (extra fields of a long record: column_<n>, 1-based; a record with fewer fields than the header fails the step), or array of arrays without a header',
   },
   check: checkCsvChars,
   run(cfg, nc) {
@@ -126,7 +126,7 @@ export const csvParse = defineNode({
     let build: RowBuilder | undefined;
     try {
       // With a header every record is copied into an object, so the reader may reuse one array.
-      readCsv(text, { ...chars, reuseArray: cfg.has_header }, (fields) => {
+      readCsv(text, { ...chars, reuseArray: cfg.has_header }, (fields, line) => {
         if (trim) for (let i = 0; i < fields.length; i++) fields[i] = fields[i]!.trim();
         if (cfg.has_header && header === undefined) {
           header = fields.slice();
@@ -142,7 +142,15 @@ export const csvParse = defineNode({
           rows.push(build(fields));
           return;
         }
-        // A short or long record (or no generated builder): keys one by one.
+        if (fields.length < header.length) {
+          // A long record keeps its extra fields (column_<n>, NODES 9.4); a short one has lost fields or a
+          // quote, and which column a value belongs to is then a guess.
+          throw new CsvSyntaxError(
+            line,
+            `the record has ${fields.length} field(s) but the header has ${header.length}`,
+          );
+        }
+        // A long record (or no generated builder): keys one by one.
         const row: Record<string, unknown> = {};
         for (let i = 0; i < fields.length; i++) {
           const key = i < header.length ? header[i]! : `column_${i + 1}`;

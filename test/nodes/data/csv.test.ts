@@ -32,11 +32,14 @@ describe('csv_parse', () => {
     ]);
   });
 
-  test('ragged rows: extra fields are column_<n> (1-based), missing fields are absent', async () => {
-    expect(await parse('a,b\n1,2,3,4\n5\n')).toEqual([
+  test('ragged rows: extra fields are column_<n> (1-based); a short record fails, naming its line', async () => {
+    expect(await parse('a,b\n1,2,3,4\n5,6\n')).toEqual([
       { a: '1', b: '2', column_3: '3', column_4: '4' },
-      { a: '5' },
+      { a: '5', b: '6' },
     ]);
+    await expect(parse('a,b,c\n1,2,3\n\n4,5\n')).rejects.toThrow(
+      "Malformed CSV in 'csv' at line 4: the record has 2 field(s) but the header has 3",
+    );
   });
 
   test('duplicate header names: the later column wins', async () => {
