@@ -106,12 +106,13 @@ export class EngineSubflows implements SubflowRunner {
     const name = loaded.flow.name;
     return new Promise<SubflowResult>((resolveStart, rejectStart) => {
       let runId: string | undefined;
-      const signal = opts.signal
-        ? AbortSignal.any([opts.signal, this.detachedStop.signal])
-        : this.detachedStop.signal;
+      // Listeners rather than AbortSignal.any: detachedStop lives as long as the engine, and each child
+      // removes its listener when it ends.
+      const ac = new AbortController();
+      const unfollow = [this.detachedStop.signal, opts.signal].map((s) => (s ? follow(s, ac) : () => {}));
       const p = this.engine.execute(loaded.flow, req.ctx, {
         ...opts,
-        signal,
+        signal: ac.signal,
         onCreated: (id) => {
           runId = id;
           resolveStart({ run_id: id, flow_name: name, status: 'running', ctx: {} });
@@ -143,6 +144,7 @@ export class EngineSubflows implements SubflowRunner {
       this.track(
         outcome.finally(() => {
           this.background--;
+          for (const u of unfollow) u();
         }),
       );
     });
@@ -257,4 +259,15 @@ export class EngineSubflows implements SubflowRunner {
     }
     this.detachedStop.abort(reason);
   }
+}
+
+/** Abort `ac` when `signal` aborts (with its reason); returns the function that stops following. */
+function follow(signal: AbortSignal, ac: AbortController): () => void {
+  const onAbort = () => ac.abort(signal.reason);
+  if (signal.aborted) {
+    onAbort();
+    return () => {};
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
