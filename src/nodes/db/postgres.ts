@@ -156,6 +156,7 @@ async function run(
   text: string,
   values: unknown[],
   signal: AbortSignal,
+  maxRows = 0,
 ): Promise<pg.QueryResult[]> {
   if (signal.aborted) throw abortReason(signal);
   const h = await handle(resources, target);
@@ -164,7 +165,11 @@ async function run(
   // A connection still inside a transaction (a lone BEGIN, or a script that failed between BEGIN and COMMIT)
   // is closed rather than pooled: the server rolls the transaction back.
   const inTransaction = () => client.getTransactionStatus() !== 'I';
-  const done = client.query(values.length ? { text, values } : text).then(
+  const submitted =
+    maxRows > 0
+      ? collectRows(h.pg, client, text, values, maxRows)
+      : client.query(values.length ? { text, values } : text);
+  const done = submitted.then(
     (r) => {
       if (inTransaction()) {
         client.release(true);
@@ -176,7 +181,7 @@ async function run(
     async (e: unknown) => {
       // pg reports an error as soon as the server sends it, before the server says which transaction state
       // it left; wait for that before deciding whether the connection can be reused.
-      const ready = isServerError(e) && (await untilReady(client));
+      const ready = (isServerError(e) || e instanceof TooManyRowsError) && (await untilReady(client));
       client.release(ready && !inTransaction() ? undefined : true);
       throw e;
     },
@@ -212,13 +217,7 @@ export async function pgQuery(
   values: unknown[],
   signal: AbortSignal,
 ): Promise<Record<string, unknown>[]> {
-  const results = await run(resources, target, text, values, signal);
-  // pg hands over a result whole, so the limit is checked once it has arrived (it still keeps an oversized
-  // result out of the context and the run record).
-  const max = DB.maxRows.get();
-  let total = 0;
-  for (const r of results) total += r.rows.length;
-  if (max > 0 && total > max) throw new TooManyRowsError(max);
+  const results = await run(resources, target, text, values, signal, DB.maxRows.get());
   if (results.length === 1) return bytesToBase64(results[0]!);
   return results.flatMap(bytesToBase64);
 }
@@ -234,6 +233,35 @@ export async function pgExec(
   let n = 0;
   for (const r of results) n += r.rowCount ?? 0;
   return n;
+}
+
+/**
+ * Submit a query keeping at most `max` rows: past them, the rest of the result is read from the server
+ * and dropped (memory stays bounded; cancelling on the server could hit the connection's next query),
+ * and the query fails with TooManyRowsError once the server is done.
+ */
+function collectRows(
+  pgm: PgModule,
+  client: pg.PoolClient,
+  text: string,
+  values: unknown[],
+  max: number,
+): Promise<pg.QueryResult | pg.QueryResult[]> {
+  return new Promise((resolve, reject) => {
+    const q = new pgm.Query(values.length ? { text, values } : text);
+    let kept = 0;
+    // With a 'row' listener pg does not keep rows itself; each is added to its statement's result here.
+    q.on('row', (row, result) => {
+      if (kept < max) result?.addRow(row);
+      kept++;
+    });
+    q.on('error', reject);
+    q.on('end', (res) => {
+      if (kept > max) reject(new TooManyRowsError(max));
+      else resolve(res as unknown as pg.QueryResult | pg.QueryResult[]);
+    });
+    client.query(q);
+  });
 }
 
 /** Rows as pg built them, with bytea (and bytea[]) columns as base64 text. */

@@ -32,7 +32,7 @@ export const DB = {
     min: 0,
     default: 1_000_000,
     description:
-      'Most rows one db_query may return; more fails the step (SQLite stops reading at the limit, PostgreSQL checks once the rows have arrived). 0 disables.',
+      'Most rows one db_query may return; more fails the step, and rows past the limit are not kept in memory. 0 disables.',
   }),
   sqliteBusyTimeout: defineSetting<number>({
     env: 'IRONFLOW_DB_SQLITE_BUSY_TIMEOUT_MS',
