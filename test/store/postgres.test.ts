@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { freePort } from '../services/ports.js';
 import { type PgServer, startPostgres } from '../services/postgres.js';
-import { buildStoreForChildren, runChild } from './child.js';
-import { WRITER_SCRIPT } from './concurrent-writer.js';
+import { concurrentWriters, expectNothingLost } from './concurrent-writer.js';
 import { expectStoreError, storeConformance } from './conformance.js';
 
 let server: PgServer;
@@ -63,39 +62,15 @@ describe('PostgreSQL store', () => {
 
   it('loses nothing with two processes writing at once (schema created by both)', async () => {
     const prefix = 'conc_';
-    const child = buildStoreForChildren();
-    try {
-      const per = 60;
-      const results = await Promise.all(
-        ['a', 'b'].map((tag) =>
-          runChild(child.dir, `writer-${tag}.mjs`, WRITER_SCRIPT, [server.url, prefix, tag, String(per)]),
-        ),
-      );
-      for (const r of results) expect(r.stderr).toBe('');
-      for (const r of results) expect(r.stdout.trim()).toBe(`wrote ${per}`);
-      const store = await new PostgresStore(server.url, { tablePrefix: prefix }).open();
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.listRuns({ flowName: 'concurrent', limit: 25, cursor });
-        ids.push(...page.runs.map((r) => r.id));
-        expect(page.runs.every((r) => r.status === 'success' && r.task_count === 4)).toBe(true);
-        cursor = page.nextCursor;
-      } while (cursor);
-      expect(ids.sort()).toEqual(
-        ['a', 'b'].flatMap((t) => Array.from({ length: per }, (_, i) => `${t}-${i}`)).sort(),
-      );
-      const shared = await store.getRun('shared');
-      expect(Object.keys(shared.tasks)).toHaveLength(2 * per);
-      expect(Object.keys(shared.ctx)).toHaveLength(2 * per);
-      expect((await store.listRuns({ flowName: 'shared' })).runs[0]!.task_count).toBe(2 * per);
-      const one = await store.getRun('b-7');
-      expect(Object.keys(one.tasks)).toEqual(['s0', 's1', 's2', 's3']);
-      expect(one.ctx).toEqual({ tag: 'b', i: 7, done: true });
-      await store.close();
-    } finally {
-      child.cleanup();
-    }
+    const per = 60;
+    await concurrentWriters(server.url, prefix, per);
+    const store = await new PostgresStore(server.url, { tablePrefix: prefix }).open();
+    await expectNothingLost(store, per, { flowName: 'concurrent', limit: 25 });
+    expect((await store.listRuns({ flowName: 'shared' })).runs[0]!.task_count).toBe(2 * per);
+    const one = await store.getRun('b-7');
+    expect(Object.keys(one.tasks)).toEqual(['s0', 's1', 's2', 's3']);
+    expect(one.ctx).toEqual({ tag: 'b', i: 7, done: true });
+    await store.close();
   });
 
   it('reports a clear error while the server is down and recovers after a restart', async () => {

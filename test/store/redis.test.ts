@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis.js';
 import { freePort } from '../services/ports.js';
 import { type RedisServer, startRedis } from '../services/redis.js';
-import { buildStoreForChildren, runChild } from './child.js';
-import { WRITER_SCRIPT } from './concurrent-writer.js';
+import { concurrentWriters, expectNothingLost } from './concurrent-writer.js';
 import { expectStoreError, sampleRun, storeConformance } from './conformance.js';
 import { startDurableRedis } from './redis-aof.js';
 
@@ -109,36 +108,12 @@ describe('Redis store', () => {
 
   it('loses nothing with two processes writing at once', async () => {
     const prefix = 'conc:';
-    const child = buildStoreForChildren();
-    try {
-      const per = 150;
-      const results = await Promise.all(
-        ['a', 'b'].map((tag) =>
-          runChild(child.dir, `writer-${tag}.mjs`, WRITER_SCRIPT, [server.url, prefix, tag, String(per)]),
-        ),
-      );
-      for (const r of results) expect(r.stderr).toBe('');
-      for (const r of results) expect(r.stdout.trim()).toBe(`wrote ${per}`);
-      const store = await new RedisStore(server.url, { prefix }).open();
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.listRuns({ status: 'success', limit: 40, cursor });
-        ids.push(...page.runs.map((r) => r.id));
-        expect(page.runs.every((r) => r.flow_name === 'concurrent' && r.task_count === 4)).toBe(true);
-        cursor = page.nextCursor;
-      } while (cursor);
-      expect(ids.sort()).toEqual(
-        ['a', 'b'].flatMap((t) => Array.from({ length: per }, (_, i) => `${t}-${i}`)).sort(),
-      );
-      const shared = await store.getRun('shared');
-      expect(Object.keys(shared.tasks)).toHaveLength(2 * per);
-      expect(Object.keys(shared.ctx)).toHaveLength(2 * per);
-      expect(Object.keys((await store.getRun('a-99')).tasks)).toEqual(['s0', 's1', 's2', 's3']);
-      await store.close();
-    } finally {
-      child.cleanup();
-    }
+    const per = 150;
+    await concurrentWriters(server.url, prefix, per);
+    const store = await new RedisStore(server.url, { prefix }).open();
+    await expectNothingLost(store, per, { status: 'success', limit: 40 });
+    expect(Object.keys((await store.getRun('a-99')).tasks)).toEqual(['s0', 's1', 's2', 's3']);
+    await store.close();
   });
 
   it('reports a clear error while the server is down and recovers after a restart', async () => {
