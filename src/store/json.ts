@@ -427,10 +427,10 @@ export class JsonStore implements StateStore {
     return !lr.created && now - lr.born < this.firstWriteDelay && !isTerminal(lr.run.status);
   }
 
-  /** Write the waiting runs when the oldest is due. */
-  private scheduleDelayed(runs: LiveRun[]): void {
+  /** Write the waiting runs when the oldest (born first) is due. */
+  private scheduleDelayed(oldestBorn: number): void {
     if (this.delayTimer) return;
-    const due = Math.min(...runs.map((lr) => lr.born)) + this.firstWriteDelay;
+    const due = oldestBorn + this.firstWriteDelay;
     this.delayTimer = setTimeout(
       () => {
         this.delayTimer = null;
@@ -449,12 +449,17 @@ export class JsonStore implements StateStore {
     this.dirty.clear();
     if (!all && this.firstWriteDelay > 0) {
       const now = Date.now();
-      const waiting = runs.filter((lr) => this.mayWait(lr, now));
-      if (waiting.length > 0) {
-        for (const lr of waiting) this.dirty.add(lr);
-        runs = runs.filter((lr) => !this.mayWait(lr, now));
-        this.scheduleDelayed(waiting);
+      const due: LiveRun[] = [];
+      let oldestBorn = Number.POSITIVE_INFINITY;
+      for (const lr of runs) {
+        if (!this.mayWait(lr, now)) due.push(lr);
+        else {
+          this.dirty.add(lr);
+          oldestBorn = Math.min(oldestBorn, lr.born);
+        }
       }
+      if (due.length < runs.length) this.scheduleDelayed(oldestBorn);
+      runs = due;
     }
     const lines = this.indexQueue;
     this.indexQueue = [];
